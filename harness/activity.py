@@ -1,0 +1,26 @@
+"""When the SUT last changed something and when the outbox last delivered: what "quiet" means."""
+
+from __future__ import annotations
+
+import time
+
+
+class Activity:
+    """Wall-clock marks the drain reads to decide that the SUT has settled."""
+
+    def __init__(self) -> None:
+        self.last_sut_write = 0.0
+        self.last_delivery = 0.0
+        self.sut_requests = 0
+
+    def sut_request(self, method: str) -> None:
+        self.sut_requests += 1
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            self.last_sut_write = time.monotonic()
+
+    def delivered(self) -> None:
+        self.last_delivery = time.monotonic()
+
+    def quiet_for(self, since: float) -> float:
+        """Seconds since the later of ``since`` and the last write or delivery."""
+        return time.monotonic() - max(since, self.last_sut_write, self.last_delivery)

@@ -1,0 +1,145 @@
+"""The ``rehearse`` command: run a scenario against an integration, list the scenarios."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+import scenarios
+from harness.report import console as console_report
+from harness.runner import RunOptions, run
+from harness.sut import DEFAULT_WEBHOOKS, SutConfig, SutError
+from harness.verdict import EXIT_HARNESS_ERROR
+
+app = typer.Typer(
+    help="A dress rehearsal for retail integrations: mock Salesforce and ERP, scenarios, and a verdict.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(EXIT_HARNESS_ERROR)
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key or not rest:
+            raise _fail(f"{what} {value!r}: expected SYSTEM=VALUE")
+        if key not in DEFAULT_WEBHOOKS:
+            raise _fail(f"{what} {value!r}: {key!r} is not a system (known: {', '.join(DEFAULT_WEBHOOKS)})")
+        pairs[key] = rest
+    return pairs
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _progress_line(snapshot: dict[str, Any]) -> Text:
+    return Text(
+        f"sim {_clock(snapshot['sim_seconds'])} / {_clock(snapshot['duration'])} · "
+        f"orders {snapshot['orders_placed']} · exchanges {snapshot['exchanges']} · "
+        f"webhooks {snapshot['webhook_attempts']} (failed {snapshot['webhook_failures']}) · "
+        f"wall {snapshot['wall_seconds']:.0f}s"
+    )
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[str, typer.Argument(help="A built-in scenario name (see `rehearse list`) or a YAML file.")],
+    sut: Annotated[
+        str | None, typer.Option(help="Command that starts the integration under test. Default: the reference one.")
+    ] = None,
+    sut_url: Annotated[str | None, typer.Option(help="Base URL of an integration already running.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    speed: Annotated[
+        float | None, typer.Option(help="Simulated seconds per wall second (60: a minute a second).", min=0.001)
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where run folders go.")] = Path("runs"),
+    config: Annotated[
+        Path | None, typer.Option(help="rehearse.toml with a [sut] section. Default: ./rehearse.toml if present.")
+    ] = None,
+    webhook: Annotated[
+        list[str] | None, typer.Option(help="SYSTEM=PATH: where the SUT receives that system's webhooks.")
+    ] = None,
+    port: Annotated[list[str] | None, typer.Option(help="SYSTEM=PORT: serve that mock on a fixed port.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE: override a scenario field, e.g. workload.orders.count=200"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No live progress line.")] = False,
+) -> None:
+    """Run a scenario against an integration and judge it. Exit 0 pass, 1 findings, 2 harness/SUT error."""
+    try:
+        loaded = scenarios.load(scenario, set_ or [])
+    except scenarios.ScenarioError as exc:
+        raise _fail(str(exc)) from exc
+    if sut and sut_url:
+        raise _fail("give --sut or --sut-url, not both")
+    config_path = config or (Path("rehearse.toml") if Path("rehearse.toml").is_file() else None)
+    try:
+        sut_config = SutConfig.from_file(config_path) if config_path else SutConfig()
+    except SutError as exc:
+        raise _fail(str(exc)) from exc
+    if sut:
+        sut_config.command, sut_config.url = sut, None
+    if sut_url:
+        sut_config.url, sut_config.command = sut_url, None
+    sut_config.webhooks.update(_pairs(webhook or [], "--webhook"))
+    ports = {}
+    for system, value in _pairs(port or [], "--port").items():
+        if not value.isdigit() or int(value) > 65535:
+            raise _fail(f"--port {system}={value}: not a port number")
+        ports[system] = int(value)
+
+    live = Live(Text("starting…"), console=err, transient=True, refresh_per_second=4) if not quiet else None
+    options = RunOptions(
+        scenario=loaded,
+        seed=seed,
+        speed=speed,
+        sut=sut_config,
+        out_dir=out_dir,
+        ports=ports,
+        progress=(lambda snapshot: live.update(_progress_line(snapshot))) if live else None,
+    )
+    if live is not None:
+        live.start()
+    try:
+        verdict = asyncio.run(run(options))
+    except KeyboardInterrupt:
+        raise _fail("interrupted again while shutting down; the run folder may be incomplete") from None
+    finally:
+        if live is not None:
+            live.stop()
+    console_report.render(verdict, out)
+    raise typer.Exit(verdict.exit_code)
+
+
+@app.command("list")
+def list_command() -> None:
+    """The built-in scenarios, with what each rehearses."""
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("scenario")
+    table.add_column("what it rehearses")
+    for name, description in scenarios.describe_builtins():
+        table.add_row(name, description)
+    out.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,279 @@
+"""One run, start to verdict: build the World, serve the mocks, start the SUT, trade, drain, judge.
+
+Everything that is started is stopped in ``finally``, in reverse, whatever happened: a SUT that
+failed to start, a crash mid-run, or Ctrl-C. The History is flushed before anything is judged, so
+an interrupted run still leaves a readable ``history.sqlite`` and a verdict marked incomplete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from harness.activity import Activity
+from harness.capture import ExchangeCapture
+from harness.clock import Clock
+from harness.faults import FaultSite, install
+from harness.history import History
+from harness.hosting import LOOPBACK, HostingError, MockServer, bind_all
+from harness.outbox import Outbox
+from harness.population import generate
+from harness.recorder import Recorder, RecorderError
+from harness.sut import REFERENCE_COMMAND, SutConfig, SutError, SutProcess, tail, wait_healthy
+from harness.verdict import Verdict, judge
+from harness.workload.orders import OrderArrivals
+from harness.world import World
+from mocks.base import Mock, MockContext
+from mocks.erp import ErpMock
+from mocks.salesforce import SalesforceMock
+from scenarios import Scenario
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass(slots=True)
+class RunOptions:
+    scenario: Scenario
+    seed: int | None = None
+    speed: float | None = None
+    """Simulated seconds per wall second; None takes the scenario's."""
+    sut: SutConfig = field(default_factory=SutConfig)
+    out_dir: Path = Path("runs")
+    ports: dict[str, int] = field(default_factory=dict)
+    progress: Progress | None = None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+class Run:
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.scenario = options.scenario
+        self.seed = options.seed if options.seed is not None else self.scenario.seed
+        self.speed = options.speed if options.speed is not None else self.scenario.speed
+        started = datetime.now(UTC)
+        self.run_id = f"{started:%Y%m%dT%H%M%SZ}-{self.scenario.name}-{self.seed}"
+        self.run_dir = options.out_dir / self.run_id
+        self.run_dir.mkdir(parents=True, exist_ok=False)
+        self.started_at = started.isoformat()
+        self.recorder = Recorder(self.run_dir / "history.sqlite")
+        self.world = World(Clock(self.speed), self.seed)
+        self.activity = Activity()
+        self.client = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+        self.outbox = Outbox(self.world, self.recorder, self.client, self.activity)
+        context = MockContext(self.world, self.outbox, self.recorder)
+        self.salesforce = SalesforceMock(context)
+        self.erp = ErpMock(context)
+        self.mocks: list[Mock] = [self.salesforce, self.erp]
+        self.arrivals: OrderArrivals | None = None
+        self.sut_process: SutProcess | None = None
+        self.drained = False
+        self._wall_start = 0.0
+
+    @property
+    def run_info(self) -> dict[str, Any]:
+        sut = self.options.sut
+        return {
+            "run_id": self.run_id,
+            "run_dir": str(self.run_dir),
+            "scenario": self.scenario.name,
+            "scenario_file": self.scenario.source,
+            "seed": self.seed,
+            "speed": self.speed,
+            "workflows": list(self.scenario.workflows),
+            "started_at": self.started_at,
+            "sut": sut.url or sut.command or REFERENCE_COMMAND,
+        }
+
+    def metrics(self) -> dict[str, Any]:
+        stats = self.outbox.stats
+        return {
+            "sim_seconds": round(self.world.env.now, 3),
+            "wall_seconds": round(time.monotonic() - self._wall_start, 3) if self._wall_start else 0.0,
+            "orders_placed": self.arrivals.placed if self.arrivals else 0,
+            "exchanges": self.recorder.counts["exchange"],
+            "sut_requests": self.activity.sut_requests,
+            "webhooks_published": stats["published"],
+            "webhook_attempts": stats["attempts"],
+            "webhook_failures": stats["failed"],
+            "webhooks_delivered": stats["delivered"],
+            "webhooks_exhausted": stats["exhausted"],
+            "drained": self.drained,
+        }
+
+    async def execute(self) -> Verdict:
+        self._wall_start = time.monotonic()
+        self.recorder.run_info("run", self.run_info)
+        error: str | None = None
+        complete = True
+        servers: list[MockServer] = []
+        reporter = asyncio.create_task(self._report_progress()) if self.options.progress else None
+        try:
+            servers = await self._serve_mocks()
+            await self._start_sut(servers)
+            faults = install(self.scenario.faults, FaultSite(self.world, self.outbox, self.recorder))
+            self.arrivals = OrderArrivals(
+                self.world, self.salesforce, self._population, self.scenario.orders, self.scenario.duration
+            )
+            self.world.process(self.arrivals.run())
+            await self._while_sut_lives(self.world.run_until(self.scenario.duration))
+            for fault in faults:
+                fault.heal()
+            await self._while_sut_lives(self._drain())
+        except asyncio.CancelledError:
+            complete = False
+        except (HostingError, SutError, RecorderError, ValueError) as exc:
+            error = str(exc)
+        finally:
+            if reporter is not None:
+                reporter.cancel()
+            await self._shut_down(servers)
+        metrics = self.metrics()
+        self.recorder.run_info("metrics", metrics)
+        self.recorder.run_info("complete", complete)
+        self.recorder.close()
+        results = []
+        if error is None:
+            with History(self.run_dir / "history.sqlite") as history:
+                results = judge(history, self.scenario.workflows)
+        verdict = Verdict(self.run_info, results, metrics, complete=complete, error=error)
+        verdict.write(self.run_dir / "verdict.json")
+        return verdict
+
+    async def _serve_mocks(self) -> list[MockServer]:
+        scenario = self.scenario
+        self._population = generate(
+            self.seed,
+            customers=scenario.customers,
+            products=scenario.products,
+            locations=scenario.locations,
+            stock_per_location=scenario.stock,
+        )
+        self.salesforce.seed(self._population)
+        self.erp.seed(self._population, self.salesforce.account_ids)
+        servers = [
+            MockServer(
+                mock.system,
+                ExchangeCapture(
+                    mock.asgi_app(),
+                    system=mock.system,
+                    world=self.world,
+                    recorder=self.recorder,
+                    activity=self.activity,
+                ),
+                self.options.ports.get(mock.system, 0),
+            )
+            for mock in self.mocks
+        ]
+        bind_all(servers)
+        for server in servers:
+            await server.start()
+        return servers
+
+    async def _start_sut(self, servers: list[MockServer]) -> None:
+        sut = self.options.sut
+        env = {
+            "REHEARSE_RUN_ID": self.run_id,
+            "REHEARSE_SUT_STATE_DIR": str((self.run_dir / "sut-state").resolve()),
+        }
+        for mock, server in zip(self.mocks, servers, strict=True):
+            env.update(mock.sut_environment(server.base_url))
+        if sut.url:
+            base = sut.url.rstrip("/")
+        else:
+            port = _free_port()
+            env["REHEARSE_SUT_PORT"] = str(port)
+            base = f"http://{LOOPBACK}:{port}"
+        (self.run_dir / "sut-state").mkdir()
+        (self.run_dir / "sut.env").write_text("".join(f"{k}={v}\n" for k, v in sorted(env.items())))
+        if not sut.url:
+            self.sut_process = SutProcess(sut.command or REFERENCE_COMMAND, env, self.run_dir / "sut.log")
+            await self.sut_process.start()
+        await wait_healthy(
+            base + sut.health_path,
+            sut.health_timeout,
+            self.sut_process,
+            self.run_dir / "sut.log" if self.sut_process else None,
+        )
+        for mock in self.mocks:
+            path = sut.webhooks.get(mock.system)
+            self.outbox.set_receiver(mock.system, base + path if path else None)
+
+    async def _while_sut_lives(self, phase: Any) -> None:
+        """Run a phase, but stop at once with an error if the SUT process dies meanwhile."""
+        task = asyncio.ensure_future(phase)
+        if self.sut_process is None:
+            await task
+            return
+        watcher = asyncio.ensure_future(self.sut_process.wait())
+        try:
+            done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            task.cancel()
+            watcher.cancel()
+            raise
+        if task in done:
+            watcher.cancel()
+            task.result()
+            return
+        self.world.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        raise SutError(
+            f"the SUT exited with code {self.sut_process.returncode} during the run; last lines of its log:\n"
+            + tail(self.run_dir / "sut.log")
+        )
+
+    async def _drain(self) -> None:
+        """No new business; deliveries and retries go on until the SUT is quiet or the deadline."""
+        world = asyncio.ensure_future(self.world.run_until(math.inf))
+        start = time.monotonic()
+        deadline = start + self.scenario.drain_deadline
+        try:
+            while time.monotonic() < deadline:
+                if world.done():
+                    world.result()
+                if self.outbox.in_flight == 0 and self.activity.quiet_for(start) >= self.scenario.drain_quiet:
+                    self.drained = True
+                    return
+                await asyncio.sleep(0.05)
+        finally:
+            self.world.stop()
+            with contextlib.suppress(asyncio.CancelledError):
+                await world
+
+    async def _shut_down(self, servers: list[MockServer]) -> None:
+        """Stop what was started, newest first; record the final state before the mocks go."""
+        self.world.stop()
+        if self.sut_process is not None:
+            await self.sut_process.stop(self.options.sut.stop_grace)
+        for mock in self.mocks:
+            self.recorder.final_state(mock.system, mock.snapshot())
+        for server in reversed(servers):
+            await server.stop()
+        await self.world.close()
+        await self.client.aclose()
+
+    async def _report_progress(self) -> None:
+        assert self.options.progress is not None
+        while True:
+            self.options.progress({**self.metrics(), "duration": self.scenario.duration})
+            await asyncio.sleep(0.5)
+
+
+async def run(options: RunOptions) -> Verdict:
+    return await Run(options).execute()

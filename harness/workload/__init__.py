@@ -1,0 +1,1 @@
+"""Generators of business activity, each a SimPy process drawing from its own random stream."""

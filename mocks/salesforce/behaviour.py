@@ -1,0 +1,94 @@
+"""What happens in the org without the SUT: shoppers check out, and the event bus publishes.
+
+Commerce creates an order as Draft with its products, then activates it once payment clears; the
+change event leaves the bus a moment after the commit. Nothing else touches an order but the SUT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from mocks.base import MockContext
+from mocks.salesforce.events import SYSTEM, ChangeEventStream
+from mocks.salesforce.state import SalesforceState
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    pricebook_entry_id: str
+    quantity: int
+    unit_price: float
+
+
+@dataclass(frozen=True, slots=True)
+class CommerceTiming:
+    payment_clearance: float = 20.0
+    """Simulated seconds between checkout (Draft) and activation."""
+    event_bus_latency: float = 1.0
+    """Simulated seconds between a commit and its change event leaving the bus."""
+
+
+class Commerce:
+    """The storefront side of the org: places and activates orders as shoppers check out."""
+
+    def __init__(
+        self,
+        context: MockContext,
+        state: SalesforceState,
+        changes: ChangeEventStream,
+        timing: CommerceTiming = CommerceTiming(),
+    ) -> None:
+        self.context = context
+        self.world = context.world
+        self.state = state
+        self.changes = changes
+        self.timing = timing
+
+    def checkout(
+        self, account_id: str, pricebook_id: str, lines: Sequence[CartLine]
+    ) -> Generator[simpy.Event, Any, str]:
+        """A shopper's checkout as a SimPy process; its value is the order id."""
+        order = self.state.create(
+            "Order",
+            {
+                "AccountId": account_id,
+                "Pricebook2Id": pricebook_id,
+                "Status": "Draft",
+                "EffectiveDate": self.world.clock.datetime_at(self.world.env.now).date().isoformat(),
+            },
+        )
+        for line in lines:
+            self.state.create(
+                "OrderItem",
+                {
+                    "OrderId": order["Id"],
+                    "PricebookEntryId": line.pricebook_entry_id,
+                    "Quantity": line.quantity,
+                    "UnitPrice": line.unit_price,
+                },
+            )
+        self.context.record(SYSTEM, "order.placed", order["Id"], {"lines": len(lines), "account": account_id})
+        self.publish(order["Id"], "CREATE", {k: v for k, v in order.items() if v is not None and k != "Id"})
+        yield self.world.env.timeout(self.timing.payment_clearance)
+        activated = self.state.update("Order", order["Id"], {"Status": "Activated"})
+        self.context.record(SYSTEM, "order.activated", order["Id"], {"total": activated["TotalAmount"]})
+        self.publish(
+            order["Id"],
+            "UPDATE",
+            {
+                "Status": activated["Status"],
+                "ActivatedDate": activated["ActivatedDate"],
+                "LastModifiedDate": activated["LastModifiedDate"],
+            },
+        )
+        return str(order["Id"])
+
+    def publish(self, order_id: str, change_type: str, changed: dict[str, Any]) -> None:
+        message = self.changes.order_change(
+            order_id, change_type, changed, self.world.clock.datetime_at(self.world.env.now)
+        )
+        self.world.call_later(self.timing.event_bus_latency, lambda: self.context.outbox.publish(message))

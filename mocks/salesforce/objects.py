@@ -1,0 +1,160 @@
+"""The sObjects mock Salesforce knows, with the field metadata an org would describe.
+
+Only what retail integrations touch, but typed and with the read-only, required and restricted
+picklist flags the real org enforces, because a mock that accepts anything teaches nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    type: str
+    updateable: bool = True
+    createable: bool = True
+    required: bool = False
+    picklist: tuple[str, ...] = ()
+    reference_to: str | None = None
+    external_id: bool = False
+    unique: bool = False
+
+
+def _system_fields() -> tuple[Field, ...]:
+    return (
+        Field("Id", "id", updateable=False, createable=False),
+        Field("IsDeleted", "boolean", updateable=False, createable=False),
+        Field("CreatedDate", "datetime", updateable=False, createable=False),
+        Field("LastModifiedDate", "datetime", updateable=False, createable=False),
+        Field("SystemModstamp", "datetime", updateable=False, createable=False),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SObject:
+    name: str
+    label: str
+    fields: tuple[Field, ...]
+    child_relationships: tuple[tuple[str, str, str], ...] = ()
+    """(relationship name, child object, child's reference field)."""
+
+    def field(self, name: str) -> Field | None:
+        lowered = name.lower()
+        for f in self.fields:
+            if f.name.lower() == lowered:
+                return f
+        return None
+
+
+ORDER_STATUSES = ("Draft", "Activated")
+FULFILLMENT_STATUSES = (
+    "Not Started",
+    "Partially Shipped",
+    "Shipped",
+    "Partially Delivered",
+    "Delivered",
+    "Backordered",
+    "Cancelled",
+    "Returned",
+)
+
+SOBJECTS: dict[str, SObject] = {
+    o.name: o
+    for o in (
+        SObject(
+            "Account",
+            "Account",
+            (
+                *_system_fields(),
+                Field("Name", "string", required=True),
+                Field("AccountNumber", "string"),
+                Field("PersonEmail", "email"),
+                Field("Phone", "phone"),
+                Field("ShippingStreet", "textarea"),
+                Field("ShippingCity", "string"),
+                Field("ShippingState", "string"),
+                Field("ShippingPostalCode", "string"),
+                Field("ShippingCountry", "string"),
+                Field("Customer_Number__c", "string", external_id=True, unique=True),
+            ),
+            child_relationships=(("Orders", "Order", "AccountId"),),
+        ),
+        SObject(
+            "Product2",
+            "Product",
+            (
+                *_system_fields(),
+                Field("Name", "string", required=True),
+                Field("ProductCode", "string"),
+                Field("IsActive", "boolean"),
+                Field("SKU__c", "string", external_id=True, unique=True),
+                Field("Weight_oz__c", "double"),
+                Field("Available_Quantity__c", "double"),
+            ),
+        ),
+        SObject(
+            "Pricebook2",
+            "Price Book",
+            (
+                *_system_fields(),
+                Field("Name", "string", required=True),
+                Field("IsStandard", "boolean", False),
+            ),
+        ),
+        SObject(
+            "PricebookEntry",
+            "Price Book Entry",
+            (
+                *_system_fields(),
+                Field("Pricebook2Id", "reference", updateable=False, required=True, reference_to="Pricebook2"),
+                Field("Product2Id", "reference", updateable=False, required=True, reference_to="Product2"),
+                Field("UnitPrice", "currency", required=True),
+                Field("IsActive", "boolean"),
+            ),
+        ),
+        SObject(
+            "Order",
+            "Order",
+            (
+                *_system_fields(),
+                Field("OrderNumber", "string", updateable=False, createable=False),
+                Field("AccountId", "reference", required=True, reference_to="Account"),
+                Field("Pricebook2Id", "reference", reference_to="Pricebook2"),
+                Field("Status", "picklist", required=True, picklist=ORDER_STATUSES),
+                Field("EffectiveDate", "date", required=True),
+                Field("ActivatedDate", "datetime", updateable=False, createable=False),
+                Field("TotalAmount", "currency", updateable=False, createable=False),
+                Field("ERP_Order_Number__c", "string"),
+                Field("ERP_Status__c", "string"),
+                Field("Fulfillment_Status__c", "picklist", picklist=FULFILLMENT_STATUSES),
+            ),
+            child_relationships=(("OrderItems", "OrderItem", "OrderId"),),
+        ),
+        SObject(
+            "OrderItem",
+            "Order Product",
+            (
+                *_system_fields(),
+                Field("OrderId", "reference", updateable=False, required=True, reference_to="Order"),
+                Field("Product2Id", "reference", updateable=False, reference_to="Product2"),
+                Field(
+                    "PricebookEntryId",
+                    "reference",
+                    updateable=False,
+                    required=True,
+                    reference_to="PricebookEntry",
+                ),
+                Field("Quantity", "double", required=True),
+                Field("UnitPrice", "currency", required=True),
+                Field("TotalPrice", "currency", updateable=False, createable=False),
+                Field("SKU__c", "string", updateable=False, createable=False),
+                Field("Quantity_Shipped__c", "double"),
+                Field("Quantity_Backordered__c", "double"),
+                Field("Quantity_Returned__c", "double"),
+                Field("Tracking_Numbers__c", "textarea"),
+            ),
+        ),
+    )
+}

@@ -1,0 +1,228 @@
+"""Built-in scenario files and the loader that turns a file (plus overrides) into a Scenario.
+
+A file is validated against ``scenario.schema.json`` before anything starts, and every error names
+the file, the field's path and what was expected, because architects edit these by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+HERE = Path(__file__).resolve().parent
+SCHEMA_PATH = HERE / "scenario.schema.json"
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used, with the reason a person can act on."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSpec:
+    target: str
+    kind: str
+    start: float
+    end: float
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderWorkload:
+    count: int
+    lines: tuple[int, int] = (1, 3)
+    quantity: tuple[int, int] = (1, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    seed: int
+    duration: float
+    speed: float
+    workflows: tuple[str, ...]
+    drain_quiet: float
+    drain_deadline: float
+    customers: int
+    products: int
+    locations: tuple[str, ...]
+    stock: tuple[int, int]
+    orders: OrderWorkload
+    faults: tuple[FaultSpec, ...] = ()
+    source: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def seconds(value: float | int | str) -> float:
+    """A duration from the file: a number of seconds, or '90s', '30m', '2h'."""
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.match(value)
+    if match is None:
+        raise ScenarioError(f"not a duration: {value!r} (expected e.g. 90s, 30m, 2h)")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in HERE.glob("*.yaml"))
+
+
+def describe_builtins() -> list[tuple[str, str]]:
+    """(name, description) of every built-in scenario, for ``rehearse list``."""
+    return [(name, load(name).description) for name in builtin_names()]
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+
+
+def resolve(name_or_path: str, relative_to: Path | None = None) -> Path:
+    """A built-in name (``smoke``) or a path to a YAML file."""
+    candidate = Path(name_or_path)
+    if relative_to is not None and not candidate.is_absolute():
+        nearby = relative_to / candidate
+        if nearby.is_file():
+            return nearby
+    if candidate.suffix in (".yaml", ".yml") or candidate.is_file():
+        if not candidate.is_file():
+            raise ScenarioError(f"no scenario file at {candidate}")
+        return candidate
+    builtin = HERE / f"{name_or_path}.yaml"
+    if builtin.is_file():
+        return builtin
+    raise ScenarioError(
+        f"unknown scenario {name_or_path!r}; the built-in ones are: {', '.join(builtin_names())}"
+        " (or give a path to a .yaml file)"
+    )
+
+
+def _read(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if path in chain:
+        raise ScenarioError(f"{path}: 'extends' loops back on itself: {' -> '.join(map(str, (*chain, path)))}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from exc
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping of fields at the top, found {type(data).__name__}")
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: expected a scenario name or path")
+    return _merged(_read(resolve(parent, path.parent), (*chain, path)), data)
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; anything else (lists included) is replaced whole."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def apply_override(data: dict[str, Any], assignment: str) -> None:
+    """``--set workload.orders.count=500``: the value is read as YAML (numbers, lists, strings)."""
+    key, sep, text = assignment.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(f"--set {assignment!r}: expected KEY=VALUE, e.g. workload.orders.count=500")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"--set {assignment!r}: the value is not valid YAML: {exc}") from exc
+    node: Any = data
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node.setdefault(part, {})
+        else:
+            raise ScenarioError(f"--set {assignment!r}: {part!r} is not a mapping or a list index here")
+    last = parts[-1]
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        node[int(last)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ScenarioError(f"--set {assignment!r}: cannot set {last!r} here")
+
+
+def _path_of(error: jsonschema.ValidationError) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".") or "(top)"
+
+
+def load(name_or_path: str, overrides: tuple[str, ...] | list[str] = ()) -> Scenario:
+    path = resolve(name_or_path)
+    data = _read(path)
+    for assignment in overrides:
+        apply_override(data, assignment)
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = "\n".join(f"  {_path_of(e)}: {e.message}" for e in errors[:10])
+        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
+        raise ScenarioError(f"{path}: the scenario does not validate:\n{lines}{more}")
+    return _build(data, path)
+
+
+def _build(data: dict[str, Any], path: Path) -> Scenario:
+    duration = seconds(data["duration"])
+    drain = data.get("drain", {})
+    population = data["population"]
+    orders = data["workload"]["orders"]
+    faults = []
+    for index, raw in enumerate(data.get("faults", [])):
+        start = seconds(raw.get("start", 0))
+        end = seconds(raw.get("end", data["duration"]))
+        if end <= start:
+            raise ScenarioError(f"{path}: faults[{index}]: end ({end:g}s) must come after start ({start:g}s)")
+        faults.append(FaultSpec(raw["target"], raw["kind"], start, end, dict(raw.get("params", {}))))
+    for name in ("lines", "quantity"):
+        low, high = orders.get(name, (1, 3))
+        if low > high:
+            raise ScenarioError(f"{path}: workload.orders.{name}: [{low}, {high}] is not a range (low > high)")
+    stock = tuple(population.get("stock", (50, 500)))
+    if stock[0] > stock[1]:
+        raise ScenarioError(f"{path}: population.stock: {list(stock)} is not a range (low > high)")
+    lines = tuple(orders.get("lines", (1, 3)))
+    quantity = tuple(orders.get("quantity", (1, 3)))
+    if lines[1] > population["products"]:
+        raise ScenarioError(
+            f"{path}: workload.orders.lines: up to {lines[1]} distinct products per order, but the catalogue"
+            f" has only {population['products']}"
+        )
+    return Scenario(
+        name=data["name"],
+        description=data["description"],
+        seed=data["seed"],
+        duration=duration,
+        speed=float(data.get("speed", 60)),
+        workflows=tuple(data["workflows"]),
+        drain_quiet=seconds(drain.get("quiet", "2s")),
+        drain_deadline=seconds(drain.get("deadline", "60s")),
+        customers=population["customers"],
+        products=population["products"],
+        locations=tuple(population.get("locations", ("WH-EAST",))),
+        stock=(stock[0], stock[1]),
+        orders=OrderWorkload(orders["count"], (lines[0], lines[1]), (quantity[0], quantity[1])),
+        faults=tuple(faults),
+        source=str(path),
+        raw=data,
+    )
