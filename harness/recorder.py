@@ -137,7 +137,9 @@ class Recorder:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._queue: queue.SimpleQueue[tuple[str, tuple[Any, ...]] | threading.Event | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, tuple[Any, ...] | Exchange] | threading.Event | None] = (
+            queue.SimpleQueue()
+        )
         self._error: BaseException | None = None
         self._closed = False
         self.counts: dict[str, int] = {"exchange": 0, "event": 0}
@@ -153,7 +155,7 @@ class Recorder:
 
     def exchange(self, exchange: Exchange) -> None:
         self.counts["exchange"] += 1
-        self._put("exchange", exchange.row())
+        self._put("exchange", exchange)
 
     def event(
         self,
@@ -200,7 +202,7 @@ class Recorder:
         if self._error is not None:
             raise RecorderError(f"history writer failed: {self._error}")
 
-    def _put(self, kind: str, row: tuple[Any, ...]) -> None:
+    def _put(self, kind: str, row: tuple[Any, ...] | Exchange) -> None:
         if self._closed:
             raise RecorderError("the recorder is closed")
         self._queue.put((kind, row))
@@ -239,7 +241,9 @@ class Recorder:
                 elif isinstance(item, threading.Event):
                     waiters.append(item)
                 else:
-                    batch.setdefault(item[0], []).append(item[1])
+                    # Exchanges are serialised here, on the writer's thread, not the caller's.
+                    row = item[1].row() if isinstance(item[1], Exchange) else item[1]
+                    batch.setdefault(item[0], []).append(row)
                     size += 1
                 if not running or waiters or size >= _BATCH:
                     break

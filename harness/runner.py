@@ -20,22 +20,13 @@ from typing import Any
 
 import httpx
 
-from harness.activity import Activity
 from harness.capture import ExchangeCapture
-from harness.clock import Clock
-from harness.faults import FaultSite, install
 from harness.history import History
 from harness.hosting import LOOPBACK, HostingError, MockServer, bind_all
-from harness.outbox import Outbox
-from harness.population import generate
 from harness.recorder import Recorder, RecorderError
+from harness.stage import build_stage
 from harness.sut import REFERENCE_COMMAND, SutConfig, SutError, SutProcess, tail, wait_healthy
 from harness.verdict import Verdict, judge
-from harness.workload.orders import OrderArrivals
-from harness.world import World
-from mocks.base import Mock, MockContext
-from mocks.erp import ErpMock
-from mocks.salesforce import SalesforceMock
 from scenarios import Scenario
 
 Progress = Callable[[dict[str, Any]], None]
@@ -71,15 +62,11 @@ class Run:
         self.run_dir.mkdir(parents=True, exist_ok=False)
         self.started_at = started.isoformat()
         self.recorder = Recorder(self.run_dir / "history.sqlite")
-        self.world = World(Clock(self.speed), self.seed)
-        self.activity = Activity()
         self.client = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
-        self.outbox = Outbox(self.world, self.recorder, self.client, self.activity)
-        context = MockContext(self.world, self.outbox, self.recorder)
-        self.salesforce = SalesforceMock(context)
-        self.erp = ErpMock(context)
-        self.mocks: list[Mock] = [self.salesforce, self.erp]
-        self.arrivals: OrderArrivals | None = None
+        self.stage = build_stage(
+            self.scenario, seed=self.seed, speed=self.speed, recorder=self.recorder, client=self.client
+        )
+        self.world = self.stage.world
         self.sut_process: SutProcess | None = None
         self.drained = False
         self._wall_start = 0.0
@@ -100,13 +87,13 @@ class Run:
         }
 
     def metrics(self) -> dict[str, Any]:
-        stats = self.outbox.stats
+        stats = self.stage.outbox.stats
         return {
             "sim_seconds": round(self.world.env.now, 3),
             "wall_seconds": round(time.monotonic() - self._wall_start, 3) if self._wall_start else 0.0,
-            "orders_placed": self.arrivals.placed if self.arrivals else 0,
+            "orders_placed": self.stage.arrivals.placed,
             "exchanges": self.recorder.counts["exchange"],
-            "sut_requests": self.activity.sut_requests,
+            "sut_requests": self.stage.activity.sut_requests,
             "webhooks_published": stats["published"],
             "webhook_attempts": stats["attempts"],
             "webhook_failures": stats["failed"],
@@ -125,14 +112,9 @@ class Run:
         try:
             servers = await self._serve_mocks()
             await self._start_sut(servers)
-            faults = install(self.scenario.faults, FaultSite(self.world, self.outbox, self.recorder))
-            self.arrivals = OrderArrivals(
-                self.world, self.salesforce, self._population, self.scenario.orders, self.scenario.duration
-            )
-            self.world.process(self.arrivals.run())
+            self.stage.open_trading()
             await self._while_sut_lives(self.world.run_until(self.scenario.duration))
-            for fault in faults:
-                fault.heal()
+            self.stage.heal()
             await self._while_sut_lives(self._drain())
         except asyncio.CancelledError:
             complete = False
@@ -155,16 +137,6 @@ class Run:
         return verdict
 
     async def _serve_mocks(self) -> list[MockServer]:
-        scenario = self.scenario
-        self._population = generate(
-            self.seed,
-            customers=scenario.customers,
-            products=scenario.products,
-            locations=scenario.locations,
-            stock_per_location=scenario.stock,
-        )
-        self.salesforce.seed(self._population)
-        self.erp.seed(self._population, self.salesforce.account_ids)
         servers = [
             MockServer(
                 mock.system,
@@ -173,11 +145,11 @@ class Run:
                     system=mock.system,
                     world=self.world,
                     recorder=self.recorder,
-                    activity=self.activity,
+                    activity=self.stage.activity,
                 ),
                 self.options.ports.get(mock.system, 0),
             )
-            for mock in self.mocks
+            for mock in self.stage.mocks
         ]
         bind_all(servers)
         for server in servers:
@@ -190,7 +162,7 @@ class Run:
             "REHEARSE_RUN_ID": self.run_id,
             "REHEARSE_SUT_STATE_DIR": str((self.run_dir / "sut-state").resolve()),
         }
-        for mock, server in zip(self.mocks, servers, strict=True):
+        for mock, server in zip(self.stage.mocks, servers, strict=True):
             env.update(mock.sut_environment(server.base_url))
         if sut.url:
             base = sut.url.rstrip("/")
@@ -203,15 +175,16 @@ class Run:
         if not sut.url:
             self.sut_process = SutProcess(sut.command or REFERENCE_COMMAND, env, self.run_dir / "sut.log")
             await self.sut_process.start()
+            self.recorder.run_info("sut_pid", self.sut_process.pid)
         await wait_healthy(
             base + sut.health_path,
             sut.health_timeout,
             self.sut_process,
             self.run_dir / "sut.log" if self.sut_process else None,
         )
-        for mock in self.mocks:
+        for mock in self.stage.mocks:
             path = sut.webhooks.get(mock.system)
-            self.outbox.set_receiver(mock.system, base + path if path else None)
+            self.stage.outbox.set_receiver(mock.system, base + path if path else None)
 
     async def _while_sut_lives(self, phase: Any) -> None:
         """Run a phase, but stop at once with an error if the SUT process dies meanwhile."""
@@ -247,7 +220,10 @@ class Run:
             while time.monotonic() < deadline:
                 if world.done():
                     world.result()
-                if self.outbox.in_flight == 0 and self.activity.quiet_for(start) >= self.scenario.drain_quiet:
+                if (
+                    self.stage.outbox.in_flight == 0
+                    and self.stage.activity.quiet_for(start) >= self.scenario.drain_quiet
+                ):
                     self.drained = True
                     return
                 await asyncio.sleep(0.05)
@@ -261,7 +237,7 @@ class Run:
         self.world.stop()
         if self.sut_process is not None:
             await self.sut_process.stop(self.options.sut.stop_grace)
-        for mock in self.mocks:
+        for mock in self.stage.mocks:
             self.recorder.final_state(mock.system, mock.snapshot())
         for server in reversed(servers):
             await server.stop()

@@ -90,8 +90,11 @@ class World:
     # -- scheduling ---------------------------------------------------------------------------
 
     def process(self, generator: Generator[simpy.Event, Any, Any]) -> simpy.Process:
-        """Start a SimPy process now; the driver re-plans its next wake-up."""
-        self.sync()
+        """Start a SimPy process at the environment's now; the driver re-plans its next wake-up.
+
+        Code entering from outside SimPy (an HTTP handler) calls :meth:`sync` first, once, so that
+        everything it schedules is relative to the one instant it saw.
+        """
         proc = self.env.process(generator)
         self.wake()
         return proc

@@ -1,0 +1,72 @@
+"""The simulated world of one scenario, before any server or SUT: mocks seeded, workload and faults set.
+
+The runner serves this stage over HTTP; a dry run or a determinism test drives it with no server at
+all. Both build it here, so the schedule they see is the same one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from harness.activity import Activity
+from harness.clock import Clock
+from harness.faults import Fault, FaultSite, install
+from harness.outbox import Outbox
+from harness.population import Population, generate
+from harness.recorder import Recorder
+from harness.workload.orders import OrderArrivals
+from harness.world import World
+from mocks.base import Mock, MockContext
+from mocks.erp import ErpMock
+from mocks.salesforce import SalesforceMock
+from scenarios import Scenario
+
+
+@dataclass(slots=True)
+class Stage:
+    world: World
+    outbox: Outbox
+    activity: Activity
+    population: Population
+    salesforce: SalesforceMock
+    erp: ErpMock
+    arrivals: OrderArrivals
+    faults: list[Fault]
+
+    @property
+    def mocks(self) -> list[Mock]:
+        return [self.salesforce, self.erp]
+
+    def open_trading(self) -> None:
+        """Start the business activity; it runs as the world's clock advances."""
+        self.world.process(self.arrivals.run())
+
+    def heal(self) -> None:
+        for fault in self.faults:
+            fault.heal()
+
+
+def build_stage(
+    scenario: Scenario, *, seed: int, speed: float | None, recorder: Recorder, client: httpx.AsyncClient
+) -> Stage:
+    """``speed=None`` builds a virtual-time world."""
+    world = World(Clock(speed), seed)
+    activity = Activity()
+    outbox = Outbox(world, recorder, client, activity)
+    context = MockContext(world, outbox, recorder)
+    population = generate(
+        seed,
+        customers=scenario.customers,
+        products=scenario.products,
+        locations=scenario.locations,
+        stock_per_location=scenario.stock,
+    )
+    salesforce = SalesforceMock(context)
+    erp = ErpMock(context)
+    salesforce.seed(population)
+    erp.seed(population, salesforce.account_ids)
+    arrivals = OrderArrivals(world, salesforce, population, scenario.orders, scenario.duration)
+    faults = install(scenario.faults, FaultSite(world, outbox, recorder))
+    return Stage(world, outbox, activity, population, salesforce, erp, arrivals, faults)

@@ -1,0 +1,91 @@
+"""Loading scenarios: built-ins, extends, --set overrides, and errors a person can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import scenarios
+from scenarios import ScenarioError, load, seconds
+
+
+def test_builtins_load_and_describe_themselves() -> None:
+    described = dict(scenarios.describe_builtins())
+    assert {"smoke", "smoke-duplicates"} <= described.keys()
+    assert all(text.strip() for text in described.values())
+
+
+def test_smoke_is_fifty_orders_over_thirty_simulated_minutes() -> None:
+    smoke = load("smoke")
+    assert smoke.orders.count == 50
+    assert smoke.duration == 1800
+    assert smoke.workflows == ("W1",)
+
+
+def test_extends_inherits_and_overrides() -> None:
+    base, variant = load("smoke"), load("smoke-duplicates")
+    assert variant.orders == base.orders and variant.seed == base.seed
+    assert [f.kind for f in variant.faults] == ["duplicate"]
+    assert variant.faults[0].params["probability"] == 0.2
+
+
+def test_set_overrides_any_field() -> None:
+    changed = load("smoke-duplicates", ["workload.orders.count=7", "faults.0.params.probability=0.5", "speed=120"])
+    assert changed.orders.count == 7
+    assert changed.faults[0].params["probability"] == 0.5
+    assert changed.speed == 120
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [(90, 90.0), ("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0), ("250ms", 0.25)]
+)
+def test_durations(text: str | int, expected: float) -> None:
+    assert seconds(text) == expected
+
+
+def test_unknown_scenario_lists_the_known_ones() -> None:
+    with pytest.raises(ScenarioError, match=r"unknown scenario 'nope'.*smoke, smoke-duplicates"):
+        load("nope")
+
+
+def test_an_invalid_file_names_the_file_the_field_and_the_expectation(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: smoke\nname: bad\nworkload:\n  orders:\n    count: many\n")
+    with pytest.raises(ScenarioError) as caught:
+        load(str(bad))
+    message = str(caught.value)
+    assert str(bad) in message
+    assert "workload.orders.count" in message
+    assert "'many' is not of type 'integer'" in message
+
+
+def test_unknown_fields_are_refused_not_ignored(tmp_path: Path) -> None:
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("extends: smoke\nname: typo\nworklaod: {}\n")
+    with pytest.raises(ScenarioError, match=r"worklaod.*(unexpected|not allowed)"):
+        load(str(bad))
+
+
+def test_extends_loops_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
+    with pytest.raises(ScenarioError, match="loops back"):
+        load(str(tmp_path / "a.yaml"))
+
+
+def test_bad_set_syntax_is_explained() -> None:
+    with pytest.raises(ScenarioError, match="KEY=VALUE"):
+        load("smoke", ["speed"])
+
+
+def test_fault_windows_must_be_ordered(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"faults\[0\].*end"):
+        load("smoke-duplicates", ["faults.0.start=20m", "faults.0.end=10m"])
+
+
+def test_yaml_syntax_errors_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: [unclosed\n")
+    with pytest.raises(ScenarioError, match="broken.yaml: not valid YAML"):
+        load(str(bad))
