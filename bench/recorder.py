@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.recorder import DIRECTION_TO_MOCK, Exchange, Recorder  # noqa: E402
+from harness.recorder import DIRECTION_TO_MOCK, Exchange, Recorder
 
 REQUEST = json.dumps(
     {

@@ -87,5 +87,5 @@ def test_fault_windows_must_be_ordered(tmp_path: Path) -> None:
 def test_yaml_syntax_errors_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: [unclosed\n")
-    with pytest.raises(ScenarioError, match="broken.yaml: not valid YAML"):
+    with pytest.raises(ScenarioError, match=r"broken\.yaml: not valid YAML"):
         load(str(bad))
