@@ -1,0 +1,105 @@
+"""The ERP's NetSuite-flavoured REST API as W1 uses it: sales orders under ``record/v1``.
+
+NetSuite answers a create or an upsert with 204 and no body: the new record's internal id is only
+the last segment of the ``Location`` header, and the document number (``tranId``) needs a read.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from integrations.reference.retrying import PermanentFailure, TransientFailure
+from integrations.reference.session import Grant, Session, request_token
+
+RECORDS = "/services/rest/record/v1"
+_EARLY_REFRESH = 30.0
+"""Seconds before ``expires_in`` runs out that a token is replaced (at most half its life), so none
+expires mid-flight."""
+
+
+@dataclass(frozen=True)
+class ErpSalesOrder:
+    internal_id: str
+    tran_id: str
+    status: str
+    """The status's display name (``status.refName``), what Salesforce users see."""
+
+
+def netsuite_error_codes(response: httpx.Response) -> list[str]:
+    """NetSuite errors are RFC 9457 problems with the codes in ``o:errorDetails[].o:errorCode``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    details = body.get("o:errorDetails") if isinstance(body, dict) else None
+    if not isinstance(details, list):
+        return []
+    return [str(detail["o:errorCode"]) for detail in details if isinstance(detail, dict) and "o:errorCode" in detail]
+
+
+def external_id_ref(external_id: str) -> str:
+    """How NetSuite addresses a record by external id in a path: ``eid:<value>``."""
+    return f"eid:{external_id}"
+
+
+class Erp:
+    def __init__(self, http: httpx.AsyncClient, *, url: str, client_id: str, client_secret: str) -> None:
+        self._http = http
+        self._url = url
+        self._credentials = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+        self._session = Session(http, self._log_in, netsuite_error_codes)
+
+    async def upsert_sales_order(self, external_id: str, sales_order: dict[str, Any], *, correlation_id: str) -> None:
+        """Creates or updates the one sales order with this external id: safe to repeat, even after a lost answer."""
+        await self._session.request(
+            "PUT", self._sales_order_path(external_id_ref(external_id)), correlation_id=correlation_id, json=sales_order
+        )
+
+    async def create_sales_order(self, sales_order: dict[str, Any], *, correlation_id: str) -> str:
+        """Creates a sales order and returns its internal id. Every call creates one more."""
+        response = await self._session.request(
+            "POST", f"{RECORDS}/salesOrder", correlation_id=correlation_id, json=sales_order
+        )
+        location = response.headers.get("Location", "")
+        internal_id = location.rstrip("/").rpartition("/")[2]
+        if not internal_id:
+            raise TransientFailure(f"POST {RECORDS}/salesOrder answered {response.status_code} without a Location")
+        return internal_id
+
+    async def read_sales_order(self, ref: str, *, correlation_id: str) -> ErpSalesOrder:
+        """``ref`` is an internal id or an ``eid:`` reference."""
+        path = self._sales_order_path(ref)
+        response = await self._session.request("GET", path, correlation_id=correlation_id)
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise TransientFailure(f"GET {path}: unreadable answer {response.text[:200]!r}") from error
+        try:
+            return ErpSalesOrder(
+                internal_id=str(body["id"]), tran_id=str(body["tranId"]), status=str(body["status"]["refName"])
+            )
+        except (TypeError, KeyError) as error:
+            raise PermanentFailure(f"GET {path}: a sales order without id, tranId or status: {error!r}") from error
+
+    @staticmethod
+    def _sales_order_path(ref: str) -> str:
+        return f"{RECORDS}/salesOrder/{quote(ref, safe=':')}"
+
+    async def _log_in(self, correlation_id: str | None) -> Grant:
+        token = await request_token(
+            self._http, f"{self._url}/services/rest/auth/oauth2/v1/token", self._credentials, correlation_id
+        )
+        expires_in = token.get("expires_in")
+        expires_at = None
+        if isinstance(expires_in, int | float):
+            expires_at = time.monotonic() + expires_in - min(_EARLY_REFRESH, expires_in / 2)
+        return Grant(access_token=token["access_token"], base_url=self._url, expires_at=expires_at)

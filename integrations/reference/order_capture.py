@@ -1,0 +1,106 @@
+"""W1, order capture: an activated Salesforce order becomes one ERP sales order, whose number and
+status are written back to Salesforce (``contracts/workflows.md``).
+
+"Exactly once" rests on the ERP upsert keyed by the Salesforce order id: however many times an
+event is delivered, and even when the ERP commits an order but the answer is lost, every attempt
+lands on the same ERP record. The ledger remembers what was captured so that repeats are cheap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from integrations.reference.change_events import OrderChangeEvent
+from integrations.reference.erp import Erp, ErpSalesOrder, external_id_ref
+from integrations.reference.ledger import Ledger
+from integrations.reference.salesforce import OrderLine, Salesforce, SalesforceOrder
+
+log = logging.getLogger(__name__)
+
+
+def sales_order_for(order: SalesforceOrder, lines: list[OrderLine]) -> dict[str, Any]:
+    """The ERP sales order for a Salesforce order. The customer and items are referred to by the
+    external ids they already carry in the ERP (Salesforce Account Id, SKU)."""
+    return {
+        "entity": {"externalId": order.account_id},
+        "otherRefNum": order.id,
+        "tranDate": order.effective_date,
+        "memo": order.number,
+        "item": {
+            "items": [
+                {"item": {"externalId": line.sku}, "quantity": line.quantity, "rate": line.unit_price} for line in lines
+            ]
+        },
+    }
+
+
+class _OneAtATimePerOrder:
+    """Serialises work on the same order, so two events for it cannot both miss the ledger and race
+    two upserts (NetSuite may refuse the second, concurrent one); forgets idle orders."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._holders: Counter[str] = Counter()
+
+    @asynccontextmanager
+    async def hold(self, order_id: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(order_id, asyncio.Lock())
+        self._holders[order_id] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._holders[order_id] -= 1
+            if not self._holders[order_id]:
+                del self._holders[order_id], self._locks[order_id]
+
+
+class OrderCapture:
+    def __init__(self, salesforce: Salesforce, erp: Erp, ledger: Ledger) -> None:
+        self.salesforce = salesforce
+        self.erp = erp
+        self.ledger = ledger
+        self._per_order = _OneAtATimePerOrder()
+
+    async def handle(self, event: OrderChangeEvent) -> None:
+        if not event.may_activate:
+            return
+        for order_id in event.record_ids:
+            async with self._per_order.hold(order_id):
+                await self.capture(order_id)
+
+    async def capture(self, order_id: str) -> None:
+        """Brings one order through W1, from wherever an earlier attempt left it."""
+        order = await self.salesforce.read_order(order_id)
+        if order.status != "Activated":
+            log.info("order %s is %s, not Activated: nothing to capture", order.id, order.status)
+            return
+        sales_order = await self.place_in_erp(order)
+        # Only the number is compared: once it is written back, later workflows own ERP_Status__c,
+        # and writing the capture-time status again would move it backwards.
+        if order.erp_order_number == sales_order.tran_id:
+            return
+        await self.salesforce.update_order(
+            order.id, {"ERP_Order_Number__c": sales_order.tran_id, "ERP_Status__c": sales_order.status}
+        )
+        log.info("order %s captured as ERP %s (%s)", order.id, sales_order.tran_id, sales_order.status)
+
+    async def place_in_erp(self, order: SalesforceOrder) -> ErpSalesOrder:
+        """The ERP sales order for this Salesforce order, created only if it does not exist yet.
+
+        This is where W1's exactly-once lives: the ledger answers for orders captured before,
+        and the upsert by external id makes a retry after a lost answer land on the same record.
+        """
+        known = self.ledger.find(order.id)
+        if known is not None:
+            return known
+        lines = await self.salesforce.read_order_items(order.id)
+        await self.erp.upsert_sales_order(order.id, sales_order_for(order, lines), correlation_id=order.id)
+        sales_order = await self.erp.read_sales_order(external_id_ref(order.id), correlation_id=order.id)
+        self.ledger.record(order.id, sales_order)
+        return sales_order
