@@ -6,10 +6,11 @@ This is the system of record the final-state checkers trust, so it refuses what 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from mocks.erp.errors import NetSuiteError, record_not_found
 
@@ -157,12 +158,14 @@ class ErpState:
         return order
 
     def update_sales_order(self, order: SalesOrder, body: dict[str, Any]) -> SalesOrder:
+        # Validate everything before touching the order: a refused request changes nothing.
         self._check_fields(body)
+        changes: dict[str, Any] = {}
         if "entity" in body:
-            order.entity_id = self._reference(self.customers, body["entity"], "entity").id
+            changes["entity_id"] = self._reference(self.customers, body["entity"], "entity").id
         for name, attr in (("otherRefNum", "other_ref_num"), ("memo", "memo"), ("tranDate", "tran_date")):
             if name in body:
-                setattr(order, attr, _optional_str(body, name))
+                changes[attr] = _optional_str(body, name)
         if "item" in body:
             if order.status != "B":
                 raise NetSuiteError(
@@ -171,7 +174,9 @@ class ErpState:
                     "You cannot change the lines of an order once fulfilment has begun.",
                     "item",
                 )
-            order.lines = self._lines(body["item"])
+            changes["lines"] = self._lines(body["item"])
+        for attr, value in changes.items():
+            setattr(order, attr, value)
         order.modified = format_datetime(self._stamp())
         return order
 
@@ -230,14 +235,14 @@ class ErpState:
                 raise NetSuiteError(400, "INVALID_CONTENT", "Each item line must be an object.", path)
             item = self._reference(self.items, raw.get("item"), f"{path}.item")
             quantity, rate = raw.get("quantity"), raw.get("rate", item.fields.get("basePrice"))
-            if isinstance(quantity, bool) or not isinstance(quantity, int | float) or quantity <= 0:
+            if isinstance(quantity, bool) or not _finite(quantity) or quantity <= 0:
                 raise NetSuiteError(
                     400,
                     "INVALID_FLD_VALUE",
                     f"Invalid quantity {quantity!r}: enter a number greater than 0.",
                     f"{path}.quantity",
                 )
-            if isinstance(rate, bool) or not isinstance(rate, int | float) or rate < 0:
+            if isinstance(rate, bool) or not _finite(rate) or rate < 0:
                 raise NetSuiteError(
                     400,
                     "INVALID_FLD_VALUE",
@@ -274,6 +279,17 @@ class ErpState:
             ],
             "customers": {c.id: c.external_id for c in self.customers.values()},
         }
+
+
+def _finite(value: Any) -> TypeGuard[int | float]:
+    """A JSON number a double can hold: not NaN or Infinity (which Python's parser lets through), and
+    not an integer too large to multiply by a rate (which would raise instead of answering 400)."""
+    if not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _optional_str(body: dict[str, Any], name: str) -> str | None:

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from mocks.salesforce.errors import SalesforceError, not_found
 from mocks.salesforce.ids import IdMinter, is_valid, to18
 from mocks.salesforce.objects import SOBJECTS, Field, SObject
 
 Record = dict[str, Any]
+
+PRICE_IMPACTING = frozenset({"Quantity", "UnitPrice"})
+"""OrderItem fields an activated order locks (as with Enhanced Commerce Orders); the rest stay editable."""
+
+
+def _finite(value: Any) -> TypeGuard[int | float]:
+    """A JSON number a double can hold: not NaN or Infinity (which Python's parser lets through), and
+    not an integer too large for a double (which would raise in the roll-ups instead of answering 400)."""
+    if not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def format_datetime(moment: datetime) -> str:
@@ -117,7 +132,12 @@ class SalesforceState:
         described = self.describe(sobject)
         record = self.get(described.name, record_id)
         clean = self._validated(described, values, creating=False)
-        if described.name == "OrderItem" and self.records["Order"][record["OrderId"]]["Status"] == "Activated":
+        if (
+            described.name == "OrderItem"
+            and self.records["Order"][record["OrderId"]]["Status"] == "Activated"
+            and PRICE_IMPACTING & clean.keys()
+        ):
+            # Only price-impacting fields lock on activation; per-line fulfilment fields stay writable.
             raise SalesforceError(
                 400,
                 "FIELD_CUSTOM_VALIDATION_EXCEPTION",
@@ -171,7 +191,7 @@ class SalesforceState:
                 )
             return None
         if field.type in ("double", "currency"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool) or not _finite(value):
                 raise SalesforceError(
                     400,
                     "JSON_PARSER_ERROR",
