@@ -51,8 +51,9 @@ def _clock(seconds: float) -> str:
 
 
 def _progress_line(snapshot: dict[str, Any]) -> Text:
+    phase = "draining" if snapshot["sim_seconds"] >= snapshot["duration"] else "trading"
     return Text(
-        f"sim {_clock(snapshot['sim_seconds'])} / {_clock(snapshot['duration'])} · "
+        f"{phase} · sim {_clock(snapshot['sim_seconds'])} / {_clock(snapshot['duration'])} · "
         f"orders {snapshot['orders_placed']} · exchanges {snapshot['exchanges']} · "
         f"webhooks {snapshot['webhook_attempts']} (failed {snapshot['webhook_failures']}) · "
         f"wall {snapshot['wall_seconds']:.0f}s"
