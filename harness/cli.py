@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,10 +14,12 @@ from rich.table import Table
 from rich.text import Text
 
 import scenarios
+from harness.checkers import CheckerLoadError, load_checker
 from harness.report import console as console_report
+from harness.report import diff, write_reports
 from harness.runner import RunOptions, run
 from harness.sut import DEFAULT_WEBHOOKS, SutConfig, SutError
-from harness.verdict import EXIT_HARNESS_ERROR
+from harness.verdict import EXIT_HARNESS_ERROR, judge_run
 
 app = typer.Typer(
     help="A dress rehearsal for retail integrations: mock Salesforce and ERP, scenarios, and a verdict.",
@@ -92,6 +95,11 @@ def run_command(
         raise _fail(str(exc)) from exc
     if sut and sut_url:
         raise _fail("give --sut or --sut-url, not both")
+    for spec in loaded.checkers:
+        try:
+            load_checker(spec, Path.cwd())
+        except CheckerLoadError as exc:
+            raise _fail(f"{loaded.source}: {exc}") from exc
     config_path = config or (Path("rehearse.toml") if Path("rehearse.toml").is_file() else None)
     try:
         sut_config = SutConfig.from_file(config_path) if config_path else SutConfig()
@@ -129,6 +137,41 @@ def run_command(
             live.stop()
     console_report.render(verdict, out)
     raise typer.Exit(verdict.exit_code)
+
+
+def _run_folder(path: Path) -> Path:
+    if not (path / "history.sqlite").is_file():
+        raise _fail(f"{path} is not a run folder (no history.sqlite in it)")
+    return path
+
+
+@app.command("report")
+def report_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (runs/<timestamp>-<scenario>-<seed>).")],
+) -> None:
+    """Judge a past run again from its history.sqlite and re-render verdict.json, junit.xml, report.html."""
+    try:
+        verdict = judge_run(_run_folder(run_dir))
+    except (CheckerLoadError, sqlite3.Error) as exc:
+        raise _fail(f"{run_dir}: {exc}") from exc
+    write_reports(verdict, run_dir)
+    console_report.render(verdict, out)
+    out.print(f"report: {run_dir / 'report.html'}", highlight=False)
+    raise typer.Exit(verdict.exit_code)
+
+
+@app.command("diff")
+def diff_command(
+    run_a: Annotated[Path, typer.Argument(help="The run to compare from.")],
+    run_b: Annotated[Path, typer.Argument(help="The run to compare to.")],
+) -> None:
+    """Compare two runs' metrics and findings side by side. Exit 1 when B has findings A has not."""
+    try:
+        comparison = diff.compare(judge_run(_run_folder(run_a)), judge_run(_run_folder(run_b)))
+    except (CheckerLoadError, sqlite3.Error) as exc:
+        raise _fail(str(exc)) from exc
+    diff.render(comparison, out)
+    raise typer.Exit(1 if comparison.new_findings else 0)
 
 
 @app.command("list")

@@ -21,12 +21,12 @@ from typing import Any
 import httpx
 
 from harness.capture import ExchangeCapture
-from harness.history import History
 from harness.hosting import LOOPBACK, HostingError, MockServer, bind_all
 from harness.recorder import Recorder, RecorderError
+from harness.report import write_reports
 from harness.stage import build_stage
 from harness.sut import REFERENCE_COMMAND, SutConfig, SutError, SutProcess, tail, wait_healthy
-from harness.verdict import Verdict, judge
+from harness.verdict import Verdict, judge_run
 from scenarios import Scenario
 
 Progress = Callable[[dict[str, Any]], None]
@@ -84,6 +84,8 @@ class Run:
             "workflows": list(self.scenario.workflows),
             "started_at": self.started_at,
             "sut": sut.url or sut.command or REFERENCE_COMMAND,
+            "expect": self.scenario.expect,
+            "checkers": list(self.scenario.checkers),
         }
 
     def metrics(self) -> dict[str, Any]:
@@ -124,16 +126,13 @@ class Run:
             if reporter is not None:
                 reporter.cancel()
             await self._shut_down(servers)
-        metrics = self.metrics()
-        self.recorder.run_info("metrics", metrics)
+        self.recorder.run_info("metrics", self.metrics())
         self.recorder.run_info("complete", complete)
+        if error is not None:
+            self.recorder.run_info("error", error)
         self.recorder.close()
-        results = []
-        if error is None:
-            with History(self.run_dir / "history.sqlite") as history:
-                results = judge(history, self.scenario.workflows)
-        verdict = Verdict(self.run_info, results, metrics, complete=complete, error=error)
-        verdict.write(self.run_dir / "verdict.json")
+        verdict = judge_run(self.run_dir)
+        write_reports(verdict, self.run_dir)
         return verdict
 
     async def _serve_mocks(self) -> list[MockServer]:

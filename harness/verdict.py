@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from harness.checkers import ERROR, CheckContext, Finding, builtin_checkers
+from harness.checkers import ERROR, CheckContext, Finding, installed_checkers, load_checker
 from harness.history import History
 
 SCHEMA_VERSION = 1
@@ -27,6 +27,7 @@ class CheckerResult:
     name: str
     workflows: tuple[str, ...]
     findings: list[Finding] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -101,12 +102,50 @@ class Verdict:
         path.write_text(json.dumps(self.as_dict(), indent=2, default=str) + "\n")
 
 
-def judge(history: History, workflows: tuple[str, ...]) -> list[CheckerResult]:
-    """Run every built-in checker whose workflows are in scope."""
-    context = CheckContext(history, workflows)
+def judge(
+    history: History,
+    workflows: tuple[str, ...],
+    expect: dict[str, Any] | None = None,
+    extra_checkers: tuple[str, ...] = (),
+) -> list[CheckerResult]:
+    """Run every installed checker, and the scenario's own, whose workflows are in scope.
+
+    ``expect.severity`` turns a checker's findings into warnings (or back into errors).
+    """
+    context = CheckContext(history, workflows, expect)
+    checkers = installed_checkers()
+    for spec in extra_checkers:
+        extra = load_checker(spec, Path.cwd())
+        checkers[extra.name] = extra
+    severities = context.expect.get("severity", {})
     results = []
-    for name, checker in sorted(builtin_checkers().items()):
-        judged = tuple(sorted(checker.workflows & context.workflows))
-        if judged:
-            results.append(CheckerResult(name, judged, checker().check(context)))
+    for name, checker_class in sorted(checkers.items()):
+        judged = tuple(sorted(checker_class.workflows & context.workflows))
+        if not judged:
+            continue
+        checker = checker_class()
+        findings = checker.check(context)
+        if name in severities:
+            findings = [replace(f, severity=severities[name]) for f in findings]
+        results.append(CheckerResult(name, judged, findings, checker.measure(context)))
     return results
+
+
+def judge_run(run_dir: Path) -> Verdict:
+    """The verdict of a run from its History alone: what the runner ends with and `rehearse report` redoes."""
+    with History(run_dir / "history.sqlite") as history:
+        info = history.run_info()
+        run = info.get("run", {})
+        error = info.get("error")
+        results = []
+        if error is None:
+            results = judge(
+                history,
+                tuple(run.get("workflows", ())),
+                run.get("expect", {}),
+                tuple(run.get("checkers", ())),
+            )
+    metrics = dict(info.get("metrics", {}))
+    for result in results:
+        metrics.update(result.metrics)
+    return Verdict(run, results, metrics, complete=bool(info.get("complete", False)), error=error)

@@ -60,6 +60,9 @@ class Scenario:
     stock: tuple[int, int]
     orders: OrderWorkload
     faults: tuple[FaultSpec, ...] = ()
+    expect: dict[str, Any] = field(default_factory=dict)
+    checkers: tuple[str, ...] = ()
+    """Extra checker specs, paths already made absolute."""
     source: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -119,6 +122,9 @@ def _read(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from exc
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of fields at the top, found {type(data).__name__}")
+    if isinstance(data.get("checkers"), list):
+        # Paths are relative to the file that names them, whichever file extends it.
+        data["checkers"] = [_absolute_checker(s, path.parent) if isinstance(s, str) else s for s in data["checkers"]]
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -182,6 +188,11 @@ def load(name_or_path: str, overrides: tuple[str, ...] | list[str] = ()) -> Scen
     return _build(data, path)
 
 
+def _absolute_checker(spec: str, base: Path) -> str:
+    where, _, name = spec.rpartition(":")
+    return f"{(base / where).resolve()}:{name}" if where.endswith(".py") else spec
+
+
 def _build(data: dict[str, Any], path: Path) -> Scenario:
     duration = seconds(data["duration"])
     drain = data.get("drain", {})
@@ -223,6 +234,8 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
         stock=(stock[0], stock[1]),
         orders=OrderWorkload(orders["count"], (lines[0], lines[1]), (quantity[0], quantity[1])),
         faults=tuple(faults),
+        expect=dict(data.get("expect", {})),
+        checkers=tuple(data.get("checkers", [])),
         source=str(path),
         raw=data,
     )

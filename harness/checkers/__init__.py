@@ -6,8 +6,12 @@ scenario that leaves a workflow out of scope is not judged on it.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.history import History
@@ -29,6 +33,8 @@ class Finding:
     holdings: dict[str, Any] = field(default_factory=dict)
     trace: tuple[str, ...] = ()
     severity: str = ERROR
+    workflow: str | None = None
+    """The workflow the finding breaks, where the checker judges several; None: the checker's only one."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,15 +45,17 @@ class Finding:
             "keys": list(self.keys),
             "holdings": self.holdings,
             "trace": list(self.trace),
+            "workflow": self.workflow,
         }
 
 
 class CheckContext:
-    """What a checker may read: the History, and the scenario's scope."""
+    """What a checker may read: the History, the scenario's scope and its expectations (SLOs)."""
 
-    def __init__(self, history: History, workflows: Iterable[str]) -> None:
+    def __init__(self, history: History, workflows: Iterable[str], expect: dict[str, Any] | None = None) -> None:
         self.history = history
         self.workflows = frozenset(workflows)
+        self.expect = expect or {}
 
     def trace(self, key: str) -> tuple[str, ...]:
         """The exchanges that changed something for a business key, oldest first (reads left out)."""
@@ -63,6 +71,11 @@ class CheckContext:
 
 
 class Checker:
+    """Subclass, name it, say which workflows it judges, and return findings from ``check``.
+
+    ``measure`` may add figures (latency percentiles, counts) to the verdict's metrics.
+    """
+
     name: ClassVar[str]
     workflows: ClassVar[frozenset[str]]
     """The workflows this checker judges; it runs when the scenario has any of them in scope."""
@@ -70,8 +83,17 @@ class Checker:
     def check(self, context: CheckContext) -> list[Finding]:
         raise NotImplementedError
 
+    def measure(self, context: CheckContext) -> dict[str, Any]:
+        return {}
 
+
+ALL_WORKFLOWS = frozenset({"W1", "W2", "W3", "W4", "W5", "W6"})
+ENTRY_POINT_GROUP = "rehearse.checkers"
 REGISTRY: dict[str, type[Checker]] = {}
+
+
+class CheckerLoadError(ValueError):
+    pass
 
 
 def register(cls: type[Checker]) -> type[Checker]:
@@ -80,9 +102,52 @@ def register(cls: type[Checker]) -> type[Checker]:
 
 
 def builtin_checkers() -> dict[str, type[Checker]]:
-    from harness.checkers import consistency, exactly_once  # noqa: F401  (they register themselves)
+    from harness.checkers import consistency, exactly_once, resilience, timeliness  # noqa: F401  (they register)
 
     return REGISTRY
+
+
+def installed_checkers() -> dict[str, type[Checker]]:
+    """The built-in checkers plus those other packages declare under the ``rehearse.checkers`` entry point."""
+    found = dict(builtin_checkers())
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        found[entry.name] = _as_checker(entry.load(), f"entry point {entry.name}")
+    return found
+
+
+def load_checker(spec: str, base: Path) -> type[Checker]:
+    """``path/to/file.py:ClassName`` (relative to ``base``) or ``package.module:ClassName``."""
+    where, sep, attribute = spec.rpartition(":")
+    if not sep or not where or not attribute:
+        raise CheckerLoadError(f"checker {spec!r}: expected FILE.py:ClassName or module:ClassName")
+    if where.endswith(".py"):
+        path = (base / where).resolve()
+        if not path.is_file():
+            raise CheckerLoadError(f"checker {spec!r}: no file at {path}")
+        module_spec = importlib.util.spec_from_file_location(f"rehearse_checker_{path.stem}", path)
+        if module_spec is None or module_spec.loader is None:
+            raise CheckerLoadError(f"checker {spec!r}: cannot load {path}")
+        module = importlib.util.module_from_spec(module_spec)
+        try:
+            module_spec.loader.exec_module(module)
+        except Exception as exc:
+            raise CheckerLoadError(f"checker {spec!r}: {path} failed to import: {exc}") from exc
+    else:
+        try:
+            module = importlib.import_module(where)
+        except ImportError as exc:
+            raise CheckerLoadError(f"checker {spec!r}: {exc}") from exc
+    if not hasattr(module, attribute):
+        raise CheckerLoadError(f"checker {spec!r}: {where} has no {attribute}")
+    return _as_checker(getattr(module, attribute), f"checker {spec!r}")
+
+
+def _as_checker(candidate: Any, what: str) -> type[Checker]:
+    if not (isinstance(candidate, type) and issubclass(candidate, Checker)):
+        raise CheckerLoadError(f"{what}: not a harness.checkers.Checker subclass")
+    if not getattr(candidate, "name", None) or not getattr(candidate, "workflows", None):
+        raise CheckerLoadError(f"{what}: a checker needs a name and the workflows it judges")
+    return candidate
 
 
 def activated_orders(context: CheckContext) -> dict[str, dict[str, Any]]:

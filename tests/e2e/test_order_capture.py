@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
@@ -33,7 +34,9 @@ def test_smoke_passes_against_the_reference_integration(run_rehearse) -> None:  
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     verdict = outcome.verdict
     assert verdict["passed"] and verdict["complete"]
-    assert {c["name"]: c["status"] for c in verdict["checkers"]} == {"consistency": "passed", "exactly-once": "passed"}
+    assert {c["name"]: c["status"] for c in verdict["checkers"]} == dict.fromkeys(
+        ("consistency", "exactly-once", "resilience", "timeliness"), "passed"
+    )
     assert verdict["metrics"]["orders_placed"] == 50
     assert verdict["metrics"]["drained"]
     with History(outcome.run_dir / "history.sqlite") as history:
@@ -66,6 +69,10 @@ def test_duplicated_deliveries_catch_the_integration_without_idempotency(run_reh
     assert any("POST /services/rest/record/v1/salesOrder" in line for line in example["trace"])
     assert "one ERP sales order per Salesforce order" in outcome.stdout
     assert example["keys"][0] in outcome.stdout
+    junit = ET.parse(outcome.run_dir / "junit.xml").getroot()
+    failure = next(case for case in junit.iter("testcase") if case.get("name") == "exactly-once [W1]").find("failure")
+    assert failure is not None and example["keys"][0] in (failure.text or "")
+    assert "FAILED" in (outcome.run_dir / "report.html").read_text()
 
 
 @pytest.mark.slow
