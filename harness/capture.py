@@ -101,7 +101,7 @@ class ExchangeCapture:
                     method=scope["method"],
                     path=scope["path"],
                     query=scope.get("query_string", b"").decode("latin-1"),
-                    status=response.get("status"),
+                    status=None if error else response.get("status"),
                     request_headers=request_headers,
                     request_body=bytes(request_body),
                     response_headers=_kept(response.get("headers", [])),

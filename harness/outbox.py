@@ -41,8 +41,8 @@ class Message:
 class DeliveryShaper(Protocol):
     """A fault on a webhook channel: how many copies leave, when, and which attempts fail."""
 
-    def plan(self, message: Message, now: float) -> list[float] | None:
-        """Offsets (simulated seconds) of the copies to send, or None to leave the plan alone."""
+    def plan(self, message: Message, now: float, offsets: list[float]) -> list[float]:
+        """The offsets (simulated seconds from now) of the copies to send, given those planned so far."""
         ...
 
     def intercept(self, message: Message, attempt: int, now: float) -> str | None:
@@ -84,9 +84,7 @@ class Outbox:
             raise KeyError(f"no webhook channel for system {message.system!r}")
         offsets = [0.0]
         for shaper in self._shapers:
-            planned = shaper.plan(message, now)
-            if planned is not None:
-                offsets = planned
+            offsets = shaper.plan(message, now, offsets)
         receiver = self._receivers.get(message.system)
         self.stats["published"] += 1
         self.recorder.event(

@@ -140,7 +140,7 @@ class Run:
             MockServer(
                 mock.system,
                 ExchangeCapture(
-                    mock.asgi_app(),
+                    self.stage.served_app(mock),
                     system=mock.system,
                     world=self.world,
                     recorder=self.recorder,

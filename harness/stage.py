@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from starlette.types import ASGIApp
 
 from harness.activity import Activity
 from harness.clock import Clock
 from harness.faults import Fault, FaultSite, install
+from harness.faults.gate import FaultGate
 from harness.outbox import Outbox
 from harness.population import Population, generate
 from harness.recorder import Recorder
@@ -34,10 +36,15 @@ class Stage:
     erp: ErpMock
     arrivals: OrderArrivals
     faults: list[Fault]
+    gates: dict[str, list[Fault]]
 
     @property
     def mocks(self) -> list[Mock]:
         return [self.salesforce, self.erp]
+
+    def served_app(self, mock: Mock) -> ASGIApp:
+        """The mock's API behind its fault gate: what the SUT is served."""
+        return FaultGate(mock.asgi_app(), system=mock.system, world=self.world, faults=self.gates.get(mock.system, []))
 
     def open_trading(self) -> None:
         """Start the business activity; it runs as the world's clock advances."""
@@ -68,5 +75,6 @@ def build_stage(
     salesforce.seed(population)
     erp.seed(population, salesforce.account_ids)
     arrivals = OrderArrivals(world, salesforce, population, scenario.orders, scenario.duration)
-    faults = install(scenario.faults, FaultSite(world, outbox, recorder))
-    return Stage(world, outbox, activity, population, salesforce, erp, arrivals, faults)
+    site = FaultSite(world, outbox, recorder)
+    faults = install(scenario.faults, site)
+    return Stage(world, outbox, activity, population, salesforce, erp, arrivals, faults, site.gates)

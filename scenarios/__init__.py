@@ -24,6 +24,12 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$")
 
 
+API_FAULT_KINDS = frozenset({"outage", "latency", "errors", "rate_limit", "commit_then_fail"})
+"""Faults on a system's HTTP API (target ``erp``)."""
+CHANNEL_FAULT_KINDS = frozenset({"duplicate", "reorder", "delay", "drop"})
+"""Faults on a system's webhook deliveries to the SUT (target ``erp.webhooks``)."""
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be used, with the reason a person can act on."""
 
@@ -204,6 +210,13 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
         end = seconds(raw.get("end", data["duration"]))
         if end <= start:
             raise ScenarioError(f"{path}: faults[{index}]: end ({end:g}s) must come after start ({start:g}s)")
+        on_channel = raw["target"].endswith(".webhooks")
+        allowed = CHANNEL_FAULT_KINDS if on_channel else API_FAULT_KINDS
+        if raw["kind"] not in allowed:
+            raise ScenarioError(
+                f"{path}: faults[{index}]: {raw['kind']!r} does not apply to {raw['target']}; there the kinds are "
+                f"{', '.join(sorted(allowed))} (API faults target 'system', delivery faults 'system.webhooks')"
+            )
         faults.append(FaultSpec(raw["target"], raw["kind"], start, end, dict(raw.get("params", {}))))
     for name in ("lines", "quantity"):
         low, high = orders.get(name, (1, 3))

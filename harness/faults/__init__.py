@@ -1,13 +1,15 @@
-"""The nemesis: scheduled disturbances of a mock or of a webhook channel.
+"""The nemesis: scheduled disturbances of a mock's API or of a webhook channel.
 
 Each fault kind is a small module registered under its name; ``install`` turns a scenario's fault
-into a live object and records its window in the History, so reports can shade it.
+into a live object and records its window in the History, so reports can shade it. Targets are a
+system (``erp``: its HTTP API, through the fault gate) or its channel (``erp.webhooks``: deliveries
+to the SUT, through the outbox).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.outbox import Outbox
 from harness.recorder import Recorder
@@ -17,11 +19,12 @@ from scenarios import FaultSpec
 
 @dataclass(frozen=True, slots=True)
 class FaultSite:
-    """Where faults attach: the world for randomness and time, the outbox for webhook channels."""
+    """Where faults attach: the world for time and randomness, the outbox for channels, the gates for APIs."""
 
     world: World
     outbox: Outbox
     recorder: Recorder
+    gates: dict[str, list[Fault]] = field(default_factory=dict)
 
 
 class Fault:
@@ -29,6 +32,7 @@ class Fault:
 
     def __init__(self, spec: FaultSpec) -> None:
         self.spec = spec
+        self.system = spec.target.split(".")[0]
         self.healed = False
 
     def active(self, now: float) -> bool:
@@ -51,13 +55,10 @@ def register(kind: str) -> Callable[[Installer], Installer]:
 
 
 def install(specs: tuple[FaultSpec, ...], site: FaultSite) -> list[Fault]:
-    from harness.faults import duplicate  # noqa: F401  (registers itself)
+    from harness.faults import api, channel  # noqa: F401  (they register themselves)
 
     faults = []
     for index, spec in enumerate(specs):
-        installer = _REGISTRY.get(spec.kind)
-        if installer is None:
-            raise ValueError(f"fault kind {spec.kind!r} is not available (known: {', '.join(sorted(_REGISTRY))})")
-        faults.append(installer(spec, index, site))
+        faults.append(_REGISTRY[spec.kind](spec, index, site))
         site.recorder.fault(spec.target, spec.kind, spec.start, spec.end, spec.params)
     return faults

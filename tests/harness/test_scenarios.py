@@ -89,3 +89,21 @@ def test_yaml_syntax_errors_name_the_file(tmp_path: Path) -> None:
     bad.write_text("name: [unclosed\n")
     with pytest.raises(ScenarioError, match=r"broken\.yaml: not valid YAML"):
         load(str(bad))
+
+
+def test_a_fault_kind_on_the_wrong_kind_of_target_is_explained() -> None:
+    with pytest.raises(ScenarioError, match=r"'outage' does not apply to salesforce\.webhooks"):
+        load("smoke", ["faults=[{target: salesforce.webhooks, kind: outage}]"])
+
+
+def test_distributions_parse_and_sample_within_bounds() -> None:
+    import random
+
+    from scenarios.distributions import distribution
+
+    rng = random.Random(1)
+    assert distribution("90s").sample(rng) == 90
+    assert all(60 <= distribution({"uniform": ["1m", "2m"]}).sample(rng) <= 120 for _ in range(100))
+    assert all(distribution({"normal": ["10s", "1m"]}).sample(rng) >= 0 for _ in range(100))
+    with pytest.raises(ScenarioError):
+        distribution({"uniform": ["2m", "1m"]})
