@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 import scenarios
+from harness import rehearsal_plan
 from harness.checkers import CheckerLoadError, load_checker
 from harness.report import console as console_report
 from harness.report import diff, write_reports
@@ -63,6 +64,26 @@ def _progress_line(snapshot: dict[str, Any]) -> Text:
     )
 
 
+def _print_plan(planned: rehearsal_plan.Plan) -> None:
+    out.print(
+        f"{planned.scenario} · seed {planned.seed} · {_clock(planned.duration)} simulated · "
+        f"fingerprint {planned.fingerprint}",
+        highlight=False,
+    )
+    events = Table("generator / event", "count")
+    for name, count in sorted(planned.events.items()):
+        events.add_row(name, str(count))
+    out.print(events)
+    hours = Table("hour", "orders placed")
+    for hour, count in enumerate(planned.orders_per_hour):
+        hours.add_row(f"{hour:02d}:00", str(count))
+    out.print(hours)
+    faults = Table("fault", "target", "from", "to", "params")
+    for fault in planned.faults:
+        faults.add_row(fault.kind, fault.target, _clock(fault.start), _clock(fault.end), str(fault.params))
+    out.print(faults if planned.faults else "no faults")
+
+
 @app.command("run")
 def run_command(
     scenario: Annotated[str, typer.Argument(help="A built-in scenario name (see `rehearse list`) or a YAML file.")],
@@ -87,12 +108,18 @@ def run_command(
         typer.Option("--set", help="KEY=VALUE: override a scenario field, e.g. workload.orders.count=200"),
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No live progress line.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Print the workload and fault schedule for this seed; start nothing.")
+    ] = False,
 ) -> None:
     """Run a scenario against an integration and judge it. Exit 0 pass, 1 findings, 2 harness/SUT error."""
     try:
         loaded = scenarios.load(scenario, set_ or [])
     except scenarios.ScenarioError as exc:
         raise _fail(str(exc)) from exc
+    if dry_run:
+        _print_plan(rehearsal_plan.plan(loaded, seed if seed is not None else loaded.seed))
+        return
     if sut and sut_url:
         raise _fail("give --sut or --sut-url, not both")
     for spec in loaded.checkers:

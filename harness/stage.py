@@ -21,8 +21,10 @@ from harness.recorder import Recorder
 from harness.workload.orders import OrderArrivals
 from harness.world import World
 from mocks.base import Mock, MockContext
+from mocks.carrier import CarrierKnobs, CarrierMock
 from mocks.erp import ErpMock
 from mocks.salesforce import SalesforceMock
+from mocks.wms import WmsKnobs, WmsMock
 from scenarios import Scenario
 
 
@@ -34,13 +36,15 @@ class Stage:
     population: Population
     salesforce: SalesforceMock
     erp: ErpMock
+    wms: WmsMock
+    carrier: CarrierMock
     arrivals: OrderArrivals
     faults: list[Fault]
     gates: dict[str, list[Fault]]
 
     @property
     def mocks(self) -> list[Mock]:
-        return [self.salesforce, self.erp]
+        return [self.salesforce, self.erp, self.wms, self.carrier]
 
     def served_app(self, mock: Mock) -> ASGIApp:
         """The mock's API behind its fault gate: what the SUT is served."""
@@ -69,12 +73,17 @@ def build_stage(
         products=scenario.products,
         locations=scenario.locations,
         stock_per_location=scenario.stock,
+        hot_products=scenario.hot_products,
     )
     salesforce = SalesforceMock(context)
     erp = ErpMock(context)
+    carrier = CarrierMock(context, CarrierKnobs())
+    wms = WmsMock(context, carrier, WmsKnobs())
     salesforce.seed(population)
     erp.seed(population, salesforce.account_ids)
+    carrier.seed(population)
+    wms.seed(population)
     arrivals = OrderArrivals(world, salesforce, population, scenario.orders, scenario.duration)
     site = FaultSite(world, outbox, recorder)
     faults = install(scenario.faults, site)
-    return Stage(world, outbox, activity, population, salesforce, erp, arrivals, faults, site.gates)
+    return Stage(world, outbox, activity, population, salesforce, erp, wms, carrier, arrivals, faults, site.gates)

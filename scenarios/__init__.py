@@ -44,10 +44,48 @@ class FaultSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RateProfile:
+    """Orders per simulated hour over time: a base rate and an optional surge (ramp, hold, decay)."""
+
+    per_hour: float
+    multiplier: float = 1.0
+    start: float = 0.0
+    ramp: float = 0.0
+    hold: float = 0.0
+    decay: float = 0.0
+
+    def factor(self, t: float) -> float:
+        """The surge's multiple of the base rate at simulated ``t``."""
+        rise, top, fall = (
+            self.start + self.ramp,
+            self.start + self.ramp + self.hold,
+            self.start + self.ramp + self.hold + self.decay,
+        )
+        lift = self.multiplier - 1.0
+        if t < self.start or t >= fall:
+            return 1.0
+        if t < rise:
+            return 1.0 + lift * (t - self.start) / self.ramp
+        if t < top:
+            return self.multiplier
+        return self.multiplier - lift * (t - top) / self.decay
+
+    def per_second(self, t: float) -> float:
+        return self.per_hour / 3600 * self.factor(t)
+
+    @property
+    def peak_per_second(self) -> float:
+        return self.per_hour / 3600 * max(1.0, self.multiplier)
+
+
+@dataclass(frozen=True, slots=True)
 class OrderWorkload:
-    count: int
+    count: int | None = None
+    """Exactly this many orders; or None, and arrivals follow ``rate``."""
+    rate: RateProfile | None = None
     lines: tuple[int, int] = (1, 3)
     quantity: tuple[int, int] = (1, 3)
+    hot_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +103,7 @@ class Scenario:
     locations: tuple[str, ...]
     stock: tuple[int, int]
     orders: OrderWorkload
+    hot_products: int = 0
     faults: tuple[FaultSpec, ...] = ()
     expect: dict[str, Any] = field(default_factory=dict)
     checkers: tuple[str, ...] = ()
@@ -199,6 +238,20 @@ def _absolute_checker(spec: str, base: Path) -> str:
     return f"{(base / where).resolve()}:{name}" if where.endswith(".py") else spec
 
 
+def _rate(orders: dict[str, Any]) -> RateProfile | None:
+    if "per_hour" not in orders:
+        return None
+    surge = orders.get("surge", {})
+    return RateProfile(
+        per_hour=float(orders["per_hour"]),
+        multiplier=float(surge.get("multiplier", 1.0)),
+        start=seconds(surge.get("start", 0)),
+        ramp=seconds(surge.get("ramp", 0)),
+        hold=seconds(surge.get("hold", 0)),
+        decay=seconds(surge.get("decay", 0)),
+    )
+
+
 def _build(data: dict[str, Any], path: Path) -> Scenario:
     duration = seconds(data["duration"])
     drain = data.get("drain", {})
@@ -225,6 +278,10 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
     stock = tuple(population.get("stock", (50, 500)))
     if stock[0] > stock[1]:
         raise ScenarioError(f"{path}: population.stock: {list(stock)} is not a range (low > high)")
+    if population.get("hot_products", 0) > population["products"]:
+        raise ScenarioError(f"{path}: population.hot_products is more than population.products")
+    if orders.get("hot_share", 0) > 0 and not population.get("hot_products"):
+        raise ScenarioError(f"{path}: workload.orders.hot_share needs population.hot_products > 0")
     lines = tuple(orders.get("lines", (1, 3)))
     quantity = tuple(orders.get("quantity", (1, 3)))
     if lines[1] > population["products"]:
@@ -245,7 +302,14 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
         products=population["products"],
         locations=tuple(population.get("locations", ("WH-EAST",))),
         stock=(stock[0], stock[1]),
-        orders=OrderWorkload(orders["count"], (lines[0], lines[1]), (quantity[0], quantity[1])),
+        orders=OrderWorkload(
+            count=orders.get("count"),
+            rate=_rate(orders),
+            lines=(lines[0], lines[1]),
+            quantity=(quantity[0], quantity[1]),
+            hot_share=float(orders.get("hot_share", 0.0)),
+        ),
+        hot_products=int(population.get("hot_products", 0)),
         faults=tuple(faults),
         expect=dict(data.get("expect", {})),
         checkers=tuple(data.get("checkers", [])),
