@@ -1,4 +1,4 @@
-"""NetSuite's error shape (RFC 9457 problem details with ``o:errorDetails``)."""
+"""NetSuite's error shape (RFC 9457-style problem details with ``o:errorDetails``)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,21 @@ _TITLES = {
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
+_RFC2616 = "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
 _TYPES = {
-    400: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1",
-    401: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.2",
-    403: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.4",
-    404: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.5",
-    405: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.6",
-    409: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.10",
-    415: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.16",
+    400: f"{_RFC2616}#sec10.4.1",
+    401: f"{_RFC2616}#sec10.4.2",
+    403: f"{_RFC2616}#sec10.4.4",
+    404: f"{_RFC2616}#sec10.4.5",
+    405: f"{_RFC2616}#sec10.4.6",
+    409: f"{_RFC2616}#sec10.4.10",
+    415: f"{_RFC2616}#sec10.4.16",
     429: "https://www.rfc-editor.org/rfc/rfc6585.html#section-4",
-    500: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.6.1",
-    503: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.6.4",
+    500: f"{_RFC2616}#sec10.5.1",
+    503: f"{_RFC2616}#sec10.5.4",
 }
+"""NetSuite points ``type`` at RFC 2616's status sections (as its documented examples show); 429 is
+not in RFC 2616, so it points at RFC 6585."""
 
 
 class NetSuiteError(Exception):

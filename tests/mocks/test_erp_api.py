@@ -27,7 +27,7 @@ def detail(reply: httpx.Response, status: int) -> dict[str, Any]:
     body = reply.json()
     assert set(body) == {"type", "title", "status", "o:errorDetails"}, body
     assert body["status"] == status
-    assert body["type"].startswith("https://www.rfc-editor.org/rfc/")
+    assert body["type"].startswith("https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.")
     assert isinstance(body["title"], str) and body["title"]
     [entry] = body["o:errorDetails"]
     assert isinstance(entry["detail"], str) and entry["detail"]
@@ -308,7 +308,7 @@ def test_unknown_record_is_404_nonexistent_id(ns: Api, ns_token: str, key: str) 
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT"])
-def test_unknown_references_are_invalid_key_or_ref(
+def test_unknown_references_are_invalid_content(
     ns: Api, erp: ErpMock, ns_token: str, population: Population, method: str
 ) -> None:
     path = ORDERS if method == "POST" else f"{ORDERS}/eid:801L"
@@ -318,7 +318,8 @@ def test_unknown_references_are_invalid_key_or_ref(
 
     for body, error_path in ((no_customer, "entity"), (no_item, "item.items[1].item")):
         problem = detail(ns.request(method, path, token=ns_token, json=body), 400)
-        assert problem["o:errorCode"] == "INVALID_KEY_OR_REF"
+        assert problem["o:errorCode"] == "INVALID_CONTENT", "as NetSuite's own example of an invalid reference"
+        assert "Invalid Field Value" in problem["detail"]
         assert problem["o:errorPath"] == error_path
     assert not erp.state.sales_orders
 
