@@ -21,7 +21,8 @@ HERE = Path(__file__).resolve().parent
 SCHEMA_PATH = HERE / "scenario.schema.json"
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$")
+_DURATION = re.compile(r"^(?:[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h|d))+$")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
 
 
 API_FAULT_KINDS = frozenset({"outage", "latency", "errors", "rate_limit", "commit_then_fail"})
@@ -113,13 +114,12 @@ class Scenario:
 
 
 def seconds(value: float | int | str) -> float:
-    """A duration from the file: a number of seconds, or '90s', '30m', '2h'."""
+    """A duration from the file: a number of seconds, or '90s', '30m', '2h', '1h30m'."""
     if isinstance(value, int | float):
         return float(value)
-    match = _DURATION.match(value)
-    if match is None:
-        raise ScenarioError(f"not a duration: {value!r} (expected e.g. 90s, 30m, 2h)")
-    return float(match.group(1)) * _UNITS[match.group(2)]
+    if _DURATION.match(value) is None:
+        raise ScenarioError(f"not a duration: {value!r} (expected e.g. 90s, 30m, 2h, 1h30m)")
+    return sum(float(amount) * _UNITS[unit] for amount, unit in _DURATION_PART.findall(value))
 
 
 def builtin_names() -> list[str]:
@@ -179,10 +179,12 @@ def _read(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Mappings merge key by key; anything else (lists included) is replaced whole."""
+    """Mappings merge key by key; anything else (lists included) is replaced whole; null removes."""
     merged = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merged(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)

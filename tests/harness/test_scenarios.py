@@ -38,7 +38,16 @@ def test_set_overrides_any_field() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [(90, 90.0), ("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0), ("250ms", 0.25)]
+    ("text", "expected"),
+    [
+        (90, 90.0),
+        ("90s", 90.0),
+        ("30m", 1800.0),
+        ("2h", 7200.0),
+        ("250ms", 0.25),
+        ("1h30m", 5400.0),
+        ("2h10m5s", 7805.0),
+    ],
 )
 def test_durations(text: str | int, expected: float) -> None:
     assert seconds(text) == expected
@@ -107,3 +116,23 @@ def test_distributions_parse_and_sample_within_bounds() -> None:
     assert all(distribution({"normal": ["10s", "1m"]}).sample(rng) >= 0 for _ in range(100))
     with pytest.raises(ScenarioError):
         distribution({"uniform": ["2m", "1m"]})
+
+
+def test_null_in_an_override_removes_the_inherited_field(tmp_path: Path) -> None:
+    promo = tmp_path / "promo.yaml"
+    promo.write_text("extends: smoke\nname: promo\nworkload:\n  orders:\n    count: null\n    per_hour: 90\n")
+    loaded = load(str(promo))
+    assert loaded.orders.count is None
+    assert loaded.orders.rate is not None and loaded.orders.rate.per_hour == 90
+    assert loaded.orders.lines == (1, 3), "siblings of the removed field are still inherited"
+
+
+def test_the_readme_scenario_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = re.search(r"```yaml\n(name: weekend-promo.*?)```", readme, re.S)
+    assert example is not None
+    (tmp_path / "weekend-promo.yaml").write_text(example.group(1))
+    loaded = load(str(tmp_path / "weekend-promo.yaml"))
+    assert {f.kind for f in loaded.faults} >= {"outage", "commit_then_fail", "rate_limit", "duplicate", "reorder"}
