@@ -59,6 +59,14 @@ class Stage:
             fault.heal()
 
 
+ERP_TOPICS_BY_WORKFLOW = {"W3": ("order.booked",), "W6": ("return.received", "refund.issued")}
+"""The user-event scripts an ERP account deploys for the workflows in scope; none for W1 alone."""
+
+
+def erp_topics(workflows: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(topic for wf in sorted(workflows) for topic in ERP_TOPICS_BY_WORKFLOW.get(wf, ()))
+
+
 def build_stage(
     scenario: Scenario, *, seed: int, speed: float | None, recorder: Recorder, client: httpx.AsyncClient
 ) -> Stage:
@@ -76,7 +84,7 @@ def build_stage(
         hot_products=scenario.hot_products,
     )
     salesforce = SalesforceMock(context)
-    erp = ErpMock(context)
+    erp = ErpMock(context, event_topics=erp_topics(scenario.workflows))
     carrier = CarrierMock(context, CarrierKnobs())
     wms = WmsMock(context, carrier, WmsKnobs())
     salesforce.seed(population)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -102,7 +103,7 @@ def register(cls: type[Checker]) -> type[Checker]:
 
 
 def builtin_checkers() -> dict[str, type[Checker]]:
-    from harness.checkers import consistency, exactly_once, resilience, timeliness  # noqa: F401  (they register)
+    from harness.checkers import consistency, exactly_once, history, resilience, timeliness  # noqa: F401
 
     return REGISTRY
 
@@ -164,3 +165,29 @@ def erp_orders_by_salesforce_id(context: CheckContext) -> dict[str, list[dict[st
         if key:
             grouped.setdefault(key, []).append(order)
     return grouped
+
+
+def released_erp_orders(context: CheckContext) -> list[dict[str, Any]]:
+    """ERP sales orders W3 owes a WMS order: booked, not awaiting approval nor cancelled."""
+    return [
+        order
+        for order in context.history.final_state("erp").get("salesOrders", [])
+        if order.get("status") not in ("Pending Approval", "Cancelled")
+    ]
+
+
+def wms_orders_by_reference(context: CheckContext) -> dict[str, list[dict[str, Any]]]:
+    """WMS orders grouped by ``reference_id``, which W3 sets to the ERP sales order's internal id."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for order in context.history.final_state("wms").get("orders", []):
+        grouped.setdefault(str(order["reference_id"]), []).append(order)
+    return grouped
+
+
+def shipped_units(wms_order: dict[str, Any]) -> Counter[str]:
+    """Units per SKU that left the warehouse (shipments the WMS reports Completed)."""
+    units: Counter[str] = Counter()
+    for shipment in wms_order.get("shipments", []):
+        if shipment.get("status") == "Completed":
+            units.update(shipment.get("lines", {}))
+    return units

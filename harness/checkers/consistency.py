@@ -12,6 +12,9 @@ from harness.checkers import (
     activated_orders,
     erp_orders_by_salesforce_id,
     register,
+    released_erp_orders,
+    shipped_units,
+    wms_orders_by_reference,
 )
 
 
@@ -31,9 +34,96 @@ def _erp_lines(order: dict[str, Any]) -> Counter[tuple[str, float, float]]:
 @register
 class Consistency(Checker):
     name = "consistency"
-    workflows = frozenset({"W1"})
+    workflows = frozenset({"W1", "W3", "W4"})
 
     def check(self, context: CheckContext) -> list[Finding]:
+        findings = []
+        if "W1" in context.workflows:
+            findings += self._orders_captured(context)
+        if "W3" in context.workflows:
+            findings += self._orders_released(context)
+        if "W4" in context.workflows:
+            findings += self._shipments_recorded(context)
+        return findings
+
+    def _orders_released(self, context: CheckContext) -> list[Finding]:
+        wms = wms_orders_by_reference(context)
+        return [
+            Finding(
+                self.name,
+                "every booked ERP order released to the warehouse",
+                f"ERP order {order['tranId']} (id {order['id']}) is {order['status']} but the WMS has no order for it",
+                (order["id"], order["tranId"]),
+                {"erp": {"tranId": order["tranId"], "status": order["status"]}, "wms": None},
+                context.trace(order["id"]),
+                workflow="W3",
+            )
+            for order in released_erp_orders(context)
+            if order["id"] not in wms
+        ]
+
+    def _shipments_recorded(self, context: CheckContext) -> list[Finding]:
+        """What the warehouse shipped is what the ERP fulfilled and what Salesforce shows, line by line."""
+        findings = []
+        wms = wms_orders_by_reference(context)
+        records = context.history.final_state("salesforce").get("records", {})
+        items = records.get("OrderItem", {}).values()
+        for order in released_erp_orders(context):
+            shipped: Counter[str] = Counter()
+            for wms_order in wms.get(order["id"], []):
+                shipped.update(shipped_units(wms_order))
+            fulfilled = Counter({ln["sku"]: int(ln["fulfilled"]) for ln in order["lines"]})
+            ordered = Counter({ln["sku"]: int(ln["quantity"]) for ln in order["lines"]})
+            key = order.get("externalId") or order.get("otherRefNum")
+            if +fulfilled != +shipped:
+                findings.append(
+                    Finding(
+                        self.name,
+                        "every shipment recorded in the ERP, line by line",
+                        f"ERP order {order['tranId']}: the WMS shipped {dict(+shipped)},"
+                        f" the ERP fulfilled {dict(+fulfilled)}",
+                        (order["id"], order["tranId"]),
+                        {"wms shipped": dict(shipped), "erp fulfilled": dict(fulfilled)},
+                        context.trace(order["id"]),
+                        workflow="W4",
+                    )
+                )
+            sf_order = records.get("Order", {}).get(key or "")
+            if sf_order is None:
+                continue
+            shown = Counter(
+                {i["SKU__c"]: int(i.get("Quantity_Shipped__c") or 0) for i in items if i["OrderId"] == sf_order["Id"]}
+            )
+            if +shown != +shipped:
+                findings.append(
+                    Finding(
+                        self.name,
+                        "Salesforce shows the shipped quantities, line by line",
+                        f"Salesforce order {sf_order['OrderNumber']} shows shipped {dict(+shown)}; the WMS shipped "
+                        f"{dict(+shipped)}",
+                        (sf_order["Id"], order["tranId"]),
+                        {"salesforce": dict(shown), "wms": dict(shipped)},
+                        context.trace(sf_order["Id"]),
+                        workflow="W4",
+                    )
+                )
+            status = sf_order.get("Fulfillment_Status__c")
+            if status in ("Shipped", "Delivered") and shipped != ordered:
+                findings.append(
+                    Finding(
+                        self.name,
+                        "an order shows Shipped only when every unit shipped",
+                        f"Salesforce order {sf_order['OrderNumber']} shows {status!r} but only {dict(+shipped)} of "
+                        f"{dict(ordered)} shipped",
+                        (sf_order["Id"], order["tranId"]),
+                        {"salesforce": status, "wms shipped": dict(shipped), "ordered": dict(ordered)},
+                        context.trace(sf_order["Id"]),
+                        workflow="W4",
+                    )
+                )
+        return findings
+
+    def _orders_captured(self, context: CheckContext) -> list[Finding]:
         findings = []
         erp = erp_orders_by_salesforce_id(context)
         for order_id, order in activated_orders(context).items():
@@ -54,6 +144,7 @@ class Consistency(Checker):
                         (order_id,),
                         {"salesforce": salesforce, "erp": None},
                         context.trace(order_id),
+                        workflow="W1",
                     )
                 )
                 continue
@@ -68,6 +159,7 @@ class Consistency(Checker):
                         (order_id,),
                         {"salesforce": salesforce, "erp": sorted(numbers)},
                         context.trace(order_id),
+                        workflow="W1",
                     )
                 )
             expected = _salesforce_lines(context, order_id)
@@ -86,6 +178,7 @@ class Consistency(Checker):
                                 "erp": sorted(map(list, held.elements())),
                             },
                             context.trace(order_id),
+                            workflow="W1",
                         )
                     )
         return findings

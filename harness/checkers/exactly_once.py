@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from harness.checkers import (
     CheckContext,
     Checker,
@@ -9,15 +11,28 @@ from harness.checkers import (
     activated_orders,
     erp_orders_by_salesforce_id,
     register,
+    released_erp_orders,
+    shipped_units,
+    wms_orders_by_reference,
 )
 
 
 @register
 class ExactlyOnce(Checker):
     name = "exactly-once"
-    workflows = frozenset({"W1"})
+    workflows = frozenset({"W1", "W3", "W4"})
 
     def check(self, context: CheckContext) -> list[Finding]:
+        findings = []
+        if "W1" in context.workflows:
+            findings += self._erp_order_per_salesforce_order(context)
+        if "W3" in context.workflows:
+            findings += self._wms_order_per_erp_order(context)
+        if "W4" in context.workflows:
+            findings += self._fulfilment_and_invoice_per_shipment(context)
+        return findings
+
+    def _erp_order_per_salesforce_order(self, context: CheckContext) -> list[Finding]:
         findings = []
         erp = erp_orders_by_salesforce_id(context)
         for order_id, order in activated_orders(context).items():
@@ -41,6 +56,69 @@ class ExactlyOnce(Checker):
                             "erp": [{"id": c["id"], "tranId": c["tranId"], "total": c["total"]} for c in copies],
                         },
                         trace=context.trace(order_id),
+                        workflow="W1",
+                    )
+                )
+        return findings
+
+    def _wms_order_per_erp_order(self, context: CheckContext) -> list[Finding]:
+        wms = wms_orders_by_reference(context)
+        return [
+            Finding(
+                self.name,
+                "one WMS order per ERP order",
+                f"ERP order {order['tranId']} (id {order['id']}) was released to the WMS {len(wms[order['id']])} times",
+                (order["id"], order["tranId"]),
+                {"erp": order["tranId"], "wms": [w["id"] for w in wms[order["id"]]]},
+                context.trace(order["id"]),
+                workflow="W3",
+            )
+            for order in released_erp_orders(context)
+            if len(wms.get(order["id"], [])) > 1
+        ]
+
+    def _fulfilment_and_invoice_per_shipment(self, context: CheckContext) -> list[Finding]:
+        """Units fulfilled in the ERP never exceed units the WMS shipped; invoices never exceed fulfilments."""
+        erp = context.history.final_state("erp")
+        wms = wms_orders_by_reference(context)
+        fulfilled: dict[str, Counter[str]] = {}
+        for doc in erp.get("itemFulfillments", []):
+            fulfilled.setdefault(str(doc.get("salesOrder")), Counter()).update(
+                {ln["sku"]: int(ln["quantity"]) for ln in doc["lines"]}
+            )
+        invoices: Counter[str] = Counter(str(doc.get("salesOrder")) for doc in erp.get("invoices", []))
+        fulfilments: Counter[str] = Counter(str(doc.get("salesOrder")) for doc in erp.get("itemFulfillments", []))
+        findings = []
+        for order in released_erp_orders(context):
+            shipped: Counter[str] = Counter()
+            for wms_order in wms.get(order["id"], []):
+                shipped.update(shipped_units(wms_order))
+            over = {
+                sku: n - shipped[sku] for sku, n in fulfilled.get(order["id"], Counter()).items() if n > shipped[sku]
+            }
+            if over:
+                findings.append(
+                    Finding(
+                        self.name,
+                        "one ERP fulfilment per WMS shipment",
+                        f"ERP order {order['tranId']} is fulfilled beyond what the WMS shipped: {over}",
+                        (order["id"], order["tranId"]),
+                        {"erp fulfilled": dict(fulfilled[order["id"]]), "wms shipped": dict(shipped)},
+                        context.trace(order["id"]),
+                        workflow="W4",
+                    )
+                )
+            if invoices[order["id"]] > fulfilments[order["id"]]:
+                findings.append(
+                    Finding(
+                        self.name,
+                        "one invoice per fulfilment",
+                        f"ERP order {order['tranId']} has {invoices[order['id']]} invoices for "
+                        f"{fulfilments[order['id']]} fulfilments",
+                        (order["id"], order["tranId"]),
+                        {"erp": {"invoices": invoices[order["id"]], "fulfilments": fulfilments[order["id"]]}},
+                        context.trace(order["id"]),
+                        workflow="W4",
                     )
                 )
         return findings
