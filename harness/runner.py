@@ -102,6 +102,7 @@ class Run:
             "webhooks_delivered": stats["delivered"],
             "webhooks_exhausted": stats["exhausted"],
             "drained": self.drained,
+            **self.stage.load(),
         }
 
     async def execute(self) -> Verdict:

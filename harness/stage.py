@@ -6,9 +6,12 @@ all. Both build it here, so the schedule they see is the same one.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+import simpy
 from starlette.types import ASGIApp
 
 from harness.activity import Activity
@@ -53,11 +56,31 @@ class Stage:
     def open_trading(self) -> None:
         """Start the business activity; it runs as the world's clock advances."""
         self.world.process(self.arrivals.run())
+        self.world.process(self._sample_load())
+
+    def load(self) -> dict[str, int]:
+        """How loaded the systems are now: what a surge's timeline and metrics show."""
+        governor = self.erp.governor
+        return {
+            "erp_in_flight": governor.in_flight,
+            "erp_queued": self.erp.capacity.queued,
+            "erp_rejected_429": governor.stats["rejected"],
+            "erp_peak_in_flight": governor.stats["peak_in_flight"],
+            "wms_backlog": sum(self.wms.backlog().values()),
+        }
+
+    def _sample_load(self) -> Generator[simpy.Event, Any, None]:
+        while True:
+            self.outbox.recorder.event("harness", "load", None, self.load(), self.world.env.now)
+            yield self.world.env.timeout(LOAD_SAMPLE_SECONDS)
 
     def heal(self) -> None:
         for fault in self.faults:
             fault.heal()
 
+
+LOAD_SAMPLE_SECONDS = 60.0
+"""How often (simulated) the systems' load is sampled into the History."""
 
 ERP_TOPICS_BY_WORKFLOW = {"W3": ("order.booked",), "W6": ("return.received", "refund.issued")}
 """The user-event scripts an ERP account deploys for the workflows in scope; none for W1 alone."""

@@ -28,6 +28,8 @@ class Timeline:
     mock_latency_p95_ms: list[float]
     webhook_backlog: list[int]
     capture_backlog: list[int]
+    load: dict[str, list[float]] = field(default_factory=dict)
+    """Sampled load per gauge (WMS backlog, ERP queue...), the last sample in each bucket."""
     faults: list[FaultWindow] = field(default_factory=list)
 
 
@@ -59,6 +61,7 @@ def build(history: History) -> Timeline:
     activation_times: dict[str, float] = {}
     created_times: dict[str, float] = {}
     published: dict[str, float] = {}
+    load: dict[str, list[float]] = {}
     for event in events:
         if event.kind == "order.activated" and event.business_key:
             activated[slot(event.sim_time)] += 1
@@ -67,6 +70,9 @@ def build(history: History) -> Timeline:
             created_times.setdefault(event.business_key, event.sim_time)
         elif event.kind == "outbox.published" and event.business_key and (event.payload or {}).get("receiver"):
             published[event.business_key] = event.sim_time
+        elif event.kind == "load" and isinstance(event.payload, dict):
+            for gauge in ("wms_backlog", "erp_queued", "erp_in_flight"):
+                load.setdefault(gauge, [0.0] * count)[slot(event.sim_time)] = float(event.payload.get(gauge, 0))
 
     requests: defaultdict[str, list[int]] = defaultdict(lambda: [0] * count)
     failures: defaultdict[str, list[int]] = defaultdict(lambda: [0] * count)
@@ -105,5 +111,6 @@ def build(history: History) -> Timeline:
         mock_latency_p95_ms=[sorted(b)[max(math.ceil(0.95 * len(b)) - 1, 0)] if b else 0.0 for b in latencies],
         webhook_backlog=backlog(published, first_accepted),
         capture_backlog=backlog(activation_times, created_times),
+        load=load,
         faults=history.faults(),
     )

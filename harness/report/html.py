@@ -178,6 +178,7 @@ def render(verdict: Verdict, timeline: Timeline | None) -> str:
                 faults,
                 "count at bucket end",
             ),
+            chart("Load in the systems", timeline.starts, timeline.load, faults, "sampled"),
             chart("Error rate of SUT requests", timeline.starts, timeline.sut_error_rate, faults, "fraction"),
         ]
     convergence = metrics.get("convergence_after_faults") or []
