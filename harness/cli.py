@@ -37,14 +37,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_HARNESS_ERROR)
 
 
-def _pairs(values: list[str], what: str) -> dict[str, str]:
+def _pairs(values: list[str], what: str, known: tuple[str, ...] = tuple(DEFAULT_WEBHOOKS)) -> dict[str, str]:
     pairs = {}
     for value in values:
         key, sep, rest = value.partition("=")
         if not sep or not key or not rest:
             raise _fail(f"{what} {value!r}: expected SYSTEM=VALUE")
-        if key not in DEFAULT_WEBHOOKS:
-            raise _fail(f"{what} {value!r}: {key!r} is not a system (known: {', '.join(DEFAULT_WEBHOOKS)})")
+        if key not in known:
+            raise _fail(f"{what} {value!r}: {key!r} is not one of {', '.join(known)}")
         pairs[key] = rest
     return pairs
 
@@ -138,7 +138,7 @@ def run_command(
         sut_config.url, sut_config.command = sut_url, None
     sut_config.webhooks.update(_pairs(webhook or [], "--webhook"))
     ports = {}
-    for system, value in _pairs(port or [], "--port").items():
+    for system, value in _pairs(port or [], "--port", (*DEFAULT_WEBHOOKS, "salesforce-https")).items():
         if not value.isdigit() or int(value) > 65535:
             raise _fail(f"--port {system}={value}: not a port number")
         ports[system] = int(value)

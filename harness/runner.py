@@ -26,6 +26,7 @@ from harness.recorder import Recorder, RecorderError
 from harness.report import write_reports
 from harness.stage import build_stage
 from harness.sut import REFERENCE_COMMAND, SutConfig, SutError, SutProcess, tail, wait_healthy
+from harness.tls import RunCertificates, client_environment
 from harness.verdict import Verdict, judge_run
 from scenarios import Scenario
 
@@ -67,6 +68,7 @@ class Run:
             self.scenario, seed=self.seed, speed=self.speed, recorder=self.recorder, client=self.client
         )
         self.world = self.stage.world
+        self.certificates = RunCertificates()
         self.sut_process: SutProcess | None = None
         self.drained = False
         self._wall_start = 0.0
@@ -148,6 +150,8 @@ class Run:
                     activity=self.stage.activity,
                 ),
                 self.options.ports.get(mock.system, 0),
+                tls=self.certificates if mock.serves_https else None,
+                tls_port=self.options.ports.get(f"{mock.system}-https", 0),
             )
             for mock in self.stage.mocks
         ]
@@ -161,9 +165,12 @@ class Run:
         env = {
             "REHEARSE_RUN_ID": self.run_id,
             "REHEARSE_SUT_STATE_DIR": str((self.run_dir / "sut-state").resolve()),
+            **client_environment(self.certificates.write_ca(self.run_dir)),
         }
         for mock, server in zip(self.stage.mocks, servers, strict=True):
             env.update(mock.sut_environment(server.base_url))
+            if server.plain_url != server.base_url:
+                env[f"REHEARSE_{mock.system.upper()}_HTTP_URL"] = server.plain_url
         if sut.url:
             base = sut.url.rstrip("/")
         else:

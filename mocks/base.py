@@ -30,6 +30,8 @@ class Mock(ABC):
     """A vendor-faithful HTTP API over its state, plus its behaviour over time and its events."""
 
     system: ClassVar[str]
+    serves_https: ClassVar[bool] = False
+    """Also serve HTTPS with the run's CA (for clients that only speak https, as simple-salesforce)."""
 
     def __init__(self, context: MockContext) -> None:
         self.context = context

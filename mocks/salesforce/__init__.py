@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.types import ASGIApp
 
@@ -26,6 +26,8 @@ CREDENTIALS = Credentials(
 
 class SalesforceMock(Mock):
     system = SYSTEM
+    serves_https: ClassVar[bool] = True
+    """Served over HTTPS with the run's CA (plus a plain-HTTP twin): real Salesforce clients only speak https."""
 
     def __init__(
         self,
@@ -95,8 +97,19 @@ class SalesforceMock(Mock):
         entry_id, price = self.price_entries[sku]
         return CartLine(entry_id, quantity, price)
 
+    def contend_for_locks(self, rate: float) -> None:
+        """Fault hook: this share of writes (0 to 1) fails with ``UNABLE_TO_LOCK_ROW`` until set back to 0,
+        drawn from the seed's own stream so a rerun refuses the same writes."""
+        self.state.contend_for_locks(rate, self.context.world.rng("salesforce.locks"))
+
     def asgi_app(self) -> ASGIApp:
-        return build_app(self.context.world, self.state, self.credentials, session_lifetime=self.session_lifetime)
+        return build_app(
+            self.context.world,
+            self.state,
+            self.credentials,
+            session_lifetime=self.session_lifetime,
+            changes=self.changes,
+        )
 
     def sut_environment(self, base_url: str) -> dict[str, str]:
         return {

@@ -1,31 +1,62 @@
-"""Salesforce's REST surface: OAuth token endpoint, versions, sObject rows, relationships, describe."""
+"""Salesforce's REST surface: OAuth, versions, sObject rows (by id and by external id), describe,
+SOQL queries with paging, limits, composite and sObject collections, and a pull path for events.
+
+Every refusal is the org's error body (a JSON array of ``{message, errorCode, fields}``) with the
+org's status; nothing a client sends can produce a traceback.
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import re
+import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harness.capture import tag
 from harness.world import World
-from mocks.salesforce.errors import SalesforceError, invalid_session, not_found
-from mocks.salesforce.objects import SObject
+from mocks.salesforce.errors import MultipleChoices, SalesforceError, invalid_session, not_found
+from mocks.salesforce.events import CHANNEL, ChangeEventStream, ReplayOutOfRange
+from mocks.salesforce.ids import KEY_PREFIXES
+from mocks.salesforce.objects import SOBJECTS, SObject
+from mocks.salesforce.soql import Runner, compile_query
 from mocks.salesforce.state import Record, SalesforceState
 
 OLDEST_VERSION = 31
 NEWEST_VERSION = 67
+UPSERT_REPORTS_UPDATES_SINCE = 46
+"""From API 46.0 an upsert that updates answers 200 with ``created: false``; before, 204 and no body."""
+CREATE_BY_ID_SINCE = 37
+"""From API 37.0, ``POST sobjects/{Object}/Id`` creates (``Id`` as the external id, value null)."""
+MAX_REQUEST_BYTES = 50 * 1024 * 1024
+"""Largest request body accepted; bigger ones are refused with 413 before being parsed."""
+QUERY_BATCH = 2000
+"""Records per query page unless ``Sforce-Query-Options: batchSize=`` asks for fewer (200 at least)."""
+COLLECTION_LIMIT = 200
+"""Records per ``composite/sobjects`` request."""
+COMPOSITE_LIMIT = 25
+"""Subrequests per ``composite`` request."""
+EVENT_BATCH = 100
+SUBREQUEST_HEADER = "x-rehearse-composite-subrequest"
+ROLLED_BACK = "The transaction was rolled back since another operation in the same transaction failed."
+
 _VERSION = re.compile(r"^(\d{2})\.0$")
 _SEASONS = ("Winter", "Spring", "Summer")
+_REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)\.([^}]+)\}")
+_BATCH_SIZE = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
 
 
 def release_label(version: int) -> str:
@@ -65,8 +96,88 @@ class _LimitInfo:
         await self.app(scope, receive, send_with_limits)
 
 
-def build_app(world: World, state: SalesforceState, credentials: Credentials, *, session_lifetime: float) -> ASGIApp:
+def _too_large() -> SalesforceError:
+    return SalesforceError(
+        413, "JSON_PARSER_ERROR", f"Request body exceeds the maximum size of {MAX_REQUEST_BYTES} bytes", []
+    )
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it is known to be too large."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        raise _too_large()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_REQUEST_BYTES:
+            raise _too_large()
+    return bytes(body)
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise SalesforceError(400, "JSON_PARSER_ERROR", f"Unexpected character in request body: {exc}", []) from exc
+
+
+def as_object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise SalesforceError(
+            400, "JSON_PARSER_ERROR", "Cannot deserialize instance of sObject from a non-object value", []
+        )
+    return body
+
+
+def collection_error(exc: SalesforceError) -> dict[str, Any]:
+    """Inside collection results Salesforce names the code ``statusCode``, not ``errorCode``."""
+    return {"statusCode": exc.error_code, "message": exc.message, "fields": exc.fields or []}
+
+
+def _resolve_reference(results: dict[str, Any], ref: str, expression: str) -> Any:
+    """``records[0].Id`` or ``id`` within an earlier subrequest's response body."""
+    value: Any = results[ref]
+    for step in re.findall(r"[^.\[\]]+|\[\d+\]", expression):
+        if step.startswith("["):
+            index = int(step[1:-1])
+            if not isinstance(value, list) or index >= len(value):
+                raise KeyError(expression)
+            value = value[index]
+        else:
+            if not isinstance(value, dict) or step not in value:
+                raise KeyError(expression)
+            value = value[step]
+    return value
+
+
+def _substitute(value: Any, results: dict[str, Any]) -> Any:
+    """Replace ``@{ref.path}`` in strings (URLs, body values) with what that subrequest answered."""
+    if isinstance(value, str):
+        whole = _REFERENCE.fullmatch(value)
+        if whole:
+            return _resolve_reference(results, whole.group(1), whole.group(2))
+        return _REFERENCE.sub(lambda m: str(_resolve_reference(results, m.group(1), m.group(2))), value)
+    if isinstance(value, dict):
+        return {k: _substitute(v, results) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, results) for v in value]
+    return value
+
+
+def build_app(
+    world: World,
+    state: SalesforceState,
+    credentials: Credentials,
+    *,
+    session_lifetime: float,
+    changes: ChangeEventStream,
+) -> ASGIApp:
     app = FastAPI(title="Mock Salesforce", docs_url=None, redoc_url=None)
+    # The hot handlers (token, rows, queries, upserts) return a JSONResponse themselves: a returned
+    # dict goes through FastAPI's generic encoder, which costs more than the handler's own work.
+    subrequest_key = secrets.token_hex(16)
+    """Marks composite subrequests, which run inside the one counted composite call."""
 
     @app.exception_handler(SalesforceError)
     async def _salesforce_error(_: Request, exc: SalesforceError) -> Response:
@@ -97,38 +208,43 @@ def build_app(world: World, state: SalesforceState, credentials: Credentials, *,
         if world.sync() - session.issued_at > session_lifetime:
             del state.sessions[session.token]
             raise invalid_session()
-        state.api_call()
+        if request.headers.get(SUBREQUEST_HEADER) != subrequest_key:
+            state.api_call()
 
-    def version_of(version: str) -> str:
+    def version_of(version: str) -> int:
         match = _VERSION.match(version)
         if not match or not OLDEST_VERSION <= int(match.group(1)) <= NEWEST_VERSION:
             raise not_found()
-        return version
+        return int(match.group(1))
+
+    def attributes(sobject: str, record: Record, version: str) -> dict[str, Any]:
+        return {"attributes": {"type": sobject, "url": f"/services/data/v{version}/sobjects/{sobject}/{record['Id']}"}}
 
     def shaped(described: SObject, record: Record, version: str) -> dict[str, Any]:
-        return {
-            "attributes": {
-                "type": described.name,
-                "url": f"/services/data/v{version}/sobjects/{described.name}/{record['Id']}",
-            },
-            **record,
-        }
+        return {**attributes(described.name, record, version), **record}
+
+    def picked(described: SObject, record: Record, version: str, fields: str | None) -> dict[str, Any]:
+        """The record, or only the fields a ``?fields=`` list names (each must exist)."""
+        if fields is None:
+            return shaped(described, record, version)
+        out = attributes(described.name, record, version)
+        for name in (n.strip() for n in fields.split(",")):
+            found = described.field(name)
+            if found is None:
+                raise SalesforceError(
+                    400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {described.name}", [name]
+                )
+            out[found.name] = record.get(found.name)
+        return out
 
     async def json_body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        try:
-            body = json.loads(raw)
-        except ValueError as exc:
-            raise SalesforceError(400, "JSON_PARSER_ERROR", f"Unexpected character in request body: {exc}") from exc
-        if not isinstance(body, dict):
-            raise SalesforceError(
-                400, "JSON_PARSER_ERROR", "Cannot deserialize instance of sObject from a non-object value"
-            )
-        return body
+        return as_object(parse_json(await read_body(request)))
+
+    # -- OAuth ----------------------------------------------------------------------------------
 
     @app.post("/services/oauth2/token")
     async def token(request: Request) -> Response:
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+        form = {k: v[0] for k, v in parse_qs((await read_body(request)).decode("utf-8", "replace")).items()}
         grant = form.get("grant_type")
         if grant not in ("client_credentials", "password"):
             return JSONResponse(
@@ -160,6 +276,8 @@ def build_app(world: World, state: SalesforceState, credentials: Credentials, *,
             }
         )
 
+    # -- versions and resources -----------------------------------------------------------------
+
     @app.get("/services/data")
     @app.get("/services/data/")
     async def versions() -> list[dict[str, str]]:
@@ -172,27 +290,85 @@ def build_app(world: World, state: SalesforceState, credentials: Credentials, *,
     @app.get("/services/data/v{version}")
     async def resources(version: str, request: Request) -> dict[str, str]:
         authorise(request)
-        base = f"/services/data/v{version_of(version)}"
-        return {"sobjects": f"{base}/sobjects", "query": f"{base}/query", "limits": f"{base}/limits"}
+        base = f"/services/data/v{version_of(version)}.0"
+        return {name: f"{base}/{name}" for name in ("sobjects", "query", "queryAll", "limits", "composite")}
+
+    @app.get("/services/data/v{version}/composite")
+    @app.get("/services/data/v{version}/composite/")
+    async def composite_resources(version: str, request: Request) -> dict[str, str]:
+        authorise(request)
+        return {"sobjects": f"/services/data/v{version_of(version)}.0/composite/sobjects"}
+
+    @app.get("/services/data/v{version}/limits")
+    @app.get("/services/data/v{version}/limits/")
+    async def limits(version: str, request: Request) -> dict[str, Any]:
+        authorise(request)
+        version_of(version)
+        used = state.api_used
+        return {
+            "DailyApiRequests": {"Max": state.api_limit, "Remaining": max(state.api_limit - used, 0)},
+            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+            "DataStorageMB": {"Max": 5, "Remaining": 5},
+            "DailyStandardVolumePlatformEvents": {"Max": 10000, "Remaining": 10000},
+        }
+
+    # -- describe ------------------------------------------------------------------------------
+
+    def object_summary(described: SObject, version: str) -> dict[str, Any]:
+        base = f"/services/data/v{version}/sobjects/{described.name}"
+        return {
+            "name": described.name,
+            "label": described.label,
+            "labelPlural": described.label + "s",
+            "keyPrefix": KEY_PREFIXES.get(described.name),
+            "custom": described.name.endswith("__c"),
+            "createable": True,
+            "updateable": True,
+            "deletable": True,
+            "queryable": True,
+            "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"},
+        }
+
+    @app.get("/services/data/v{version}/sobjects")
+    @app.get("/services/data/v{version}/sobjects/")
+    async def describe_global(version: str, request: Request) -> dict[str, Any]:
+        authorise(request)
+        version_of(version)
+        return {
+            "encoding": "UTF-8",
+            "maxBatchSize": COLLECTION_LIMIT,
+            "sobjects": [object_summary(o, version) for o in SOBJECTS.values()],
+        }
+
+    @app.get("/services/data/v{version}/sobjects/{sobject}")
+    @app.get("/services/data/v{version}/sobjects/{sobject}/")
+    async def basic_info(version: str, sobject: str, request: Request) -> dict[str, Any]:
+        authorise(request)
+        version_of(version)
+        return {"objectDescribe": object_summary(state.describe(sobject), version), "recentItems": []}
 
     @app.get("/services/data/v{version}/sobjects/{sobject}/describe")
+    @app.get("/services/data/v{version}/sobjects/{sobject}/describe/")
     async def describe(version: str, sobject: str, request: Request) -> dict[str, Any]:
         authorise(request)
         described = state.describe(sobject)
         version_of(version)
         return {
-            "name": described.name,
-            "label": described.label,
+            **object_summary(described, version),
             "fields": [
                 {
                     "name": f.name,
+                    "label": f.label,
                     "type": f.type,
+                    "custom": f.name.endswith("__c"),
                     "updateable": f.updateable,
                     "createable": f.createable,
                     "nillable": not f.required,
                     "externalId": f.external_id,
                     "unique": f.unique,
+                    "idLookup": f.name == "Id" or f.external_id,
                     "referenceTo": [f.reference_to] if f.reference_to else [],
+                    "relationshipName": f.relationship_name,
                     "picklistValues": [{"value": v, "label": v, "active": True} for v in f.picklist],
                     "restrictedPicklist": bool(f.picklist),
                 }
@@ -203,37 +379,39 @@ def build_app(world: World, state: SalesforceState, credentials: Credentials, *,
             ],
         }
 
+    # -- rows by id ---------------------------------------------------------------------------
+
+    def create_record(sobject: str, body: dict[str, Any]) -> Record:
+        return state.create(sobject, {k: v for k, v in body.items() if k != "attributes"})
+
     @app.post("/services/data/v{version}/sobjects/{sobject}")
+    @app.post("/services/data/v{version}/sobjects/{sobject}/")
     async def create(version: str, sobject: str, request: Request) -> Response:
         authorise(request)
         version_of(version)
-        record = state.create(sobject, await json_body(request))
+        record = create_record(sobject, await json_body(request))
         tag(request.scope, record["Id"])
         return JSONResponse({"id": record["Id"], "success": True, "errors": []}, status_code=201)
 
+    @app.post("/services/data/v{version}/sobjects/{sobject}/{field_name}")
+    async def create_by_id(version: str, sobject: str, field_name: str, request: Request) -> Response:
+        """``POST sobjects/{Object}/Id``: an upsert whose external id is ``Id`` with no value: a create."""
+        authorise(request)
+        if field_name != "Id" or version_of(version) < CREATE_BY_ID_SINCE:
+            raise SalesforceError(
+                405, "METHOD_NOT_ALLOWED", "HTTP Method 'POST' not allowed. Allowed are GET,PATCH,DELETE"
+            )
+        return await create(version, sobject, request)
+
     @app.get("/services/data/v{version}/sobjects/{sobject}/{record_id}")
-    async def read(version: str, sobject: str, record_id: str, request: Request) -> dict[str, Any]:
+    async def read(version: str, sobject: str, record_id: str, request: Request) -> Response:
         authorise(request)
         described = state.describe(sobject)
         record = state.get(described.name, record_id)
         tag(request.scope, record["Id"])
-        fields = request.query_params.get("fields")
-        shown = shaped(described, record, version_of(version))
-        if fields:
-            wanted = {name.strip().lower() for name in fields.split(",")}
-            shown = {k: v for k, v in shown.items() if k == "attributes" or k.lower() in wanted}
-        return shown
-
-    @app.get("/services/data/v{version}/sobjects/{sobject}/{record_id}/{relationship}")
-    async def related(
-        version: str, sobject: str, record_id: str, relationship: str, request: Request
-    ) -> dict[str, Any]:
-        authorise(request)
-        version_of(version)
-        child, children = state.children(sobject, record_id, relationship)
-        tag(request.scope, record_id)
-        records = [shaped(child, c, version) for c in children]
-        return {"totalSize": len(records), "done": True, "records": records}
+        return JSONResponse(
+            picked(described, record, str(version_of(version)) + ".0", request.query_params.get("fields"))
+        )
 
     @app.patch("/services/data/v{version}/sobjects/{sobject}/{record_id}")
     async def update(version: str, sobject: str, record_id: str, request: Request) -> Response:
@@ -244,4 +422,391 @@ def build_app(world: World, state: SalesforceState, credentials: Credentials, *,
         tag(request.scope, record["Id"])
         return Response(status_code=204)
 
+    @app.delete("/services/data/v{version}/sobjects/{sobject}/{record_id}")
+    async def delete(version: str, sobject: str, record_id: str, request: Request) -> Response:
+        authorise(request)
+        version_of(version)
+        record = state.delete(sobject, record_id)
+        tag(request.scope, record["Id"])
+        return Response(status_code=204)
+
+    # -- relationships and rows by external id ---------------------------------------------------
+
+    @app.get("/services/data/v{version}/sobjects/{sobject}/{first}/{second}")
+    async def related_or_external(
+        version: str, sobject: str, first: str, second: str, request: Request
+    ) -> dict[str, Any]:
+        """``{id}/{Relationship}`` lists children; ``{ExternalIdField}/{value}`` reads one row."""
+        authorise(request)
+        version_of(version)
+        parent = state.describe(sobject)
+        if parent.field(first) is None:
+            child, children = state.children(sobject, first, second)
+            tag(request.scope, first)
+            records = [shaped(child, c, version) for c in children]
+            return {"totalSize": len(records), "done": True, "records": records}
+        described, _, matches = state.by_external_id(sobject, first, second)
+        if not matches:
+            raise not_found()
+        if len(matches) > 1:
+            raise multiple_matches(described, matches, version)
+        tag(request.scope, matches[0]["Id"])
+        return picked(described, matches[0], version, request.query_params.get("fields"))
+
+    def multiple_matches(described: SObject, matches: list[Record], version: str) -> MultipleChoices:
+        return MultipleChoices([f"/services/data/v{version}/sobjects/{described.name}/{m['Id']}" for m in matches])
+
+    @app.patch("/services/data/v{version}/sobjects/{sobject}/{field_name}/{value}")
+    async def upsert(version: str, sobject: str, field_name: str, value: str, request: Request) -> Response:
+        authorise(request)
+        number = version_of(version)
+        body = {k: v for k, v in (await json_body(request)).items() if k != "attributes"}
+        described, external, matches = state.by_external_id(sobject, field_name, value)
+        if len(matches) > 1:
+            raise multiple_matches(described, matches, version)
+        if matches:
+            record = state.update(described.name, matches[0]["Id"], body)
+            tag(request.scope, record["Id"])
+            if number < UPSERT_REPORTS_UPDATES_SINCE:
+                return Response(status_code=204)
+            return JSONResponse({"id": record["Id"], "success": True, "errors": [], "created": False})
+        if request.query_params.get("updateOnly", "").lower() == "true" or external.name == "Id":
+            raise not_found()
+        if external.name in body and body[external.name] != value:
+            raise SalesforceError(
+                400,
+                "INVALID_FIELD",
+                f"Invalid field: {external.name} in the request body doesn't match the external ID in the URL",
+                [external.name],
+            )
+        record = state.create(described.name, {**body, external.name: value})
+        tag(request.scope, record["Id"])
+        created: dict[str, Any] = {"id": record["Id"], "success": True, "errors": []}
+        if number >= UPSERT_REPORTS_UPDATES_SINCE:
+            created["created"] = True
+        return JSONResponse(created, status_code=201)
+
+    @app.delete("/services/data/v{version}/sobjects/{sobject}/{field_name}/{value}")
+    async def delete_by_external_id(
+        version: str, sobject: str, field_name: str, value: str, request: Request
+    ) -> Response:
+        authorise(request)
+        version_of(version)
+        described, _, matches = state.by_external_id(sobject, field_name, value)
+        if not matches:
+            raise not_found()
+        if len(matches) > 1:
+            raise multiple_matches(described, matches, version)
+        state.delete(described.name, matches[0]["Id"])
+        tag(request.scope, matches[0]["Id"])
+        return Response(status_code=204)
+
+    # -- SOQL ---------------------------------------------------------------------------------
+
+    def query_page(
+        records: list[Record], total: int, next_locator: str | None, endpoint: str, version: str
+    ) -> dict[str, Any]:
+        page: dict[str, Any] = {"totalSize": total, "done": next_locator is None}
+        if next_locator is not None:
+            page["nextRecordsUrl"] = f"/services/data/v{version}/{endpoint}/{next_locator}"
+        page["records"] = records
+        return page
+
+    def run_query(request: Request, version: str, include_deleted: bool) -> dict[str, Any]:
+        soql = request.query_params.get("q")
+        if soql is None:
+            raise SalesforceError(400, "MALFORMED_QUERY", "A query string has to be specified")
+        plan = compile_query(soql)
+        runner = Runner(plan, state.now(), state.parent)
+        narrowed = plan.equality()
+        found_by_index = state.lookup(plan.sobject.name, *narrowed) if narrowed else None
+        stored = state.records[plan.sobject.name].values() if found_by_index is None else found_by_index
+        found = runner.run(r for r in stored if include_deleted or not r["IsDeleted"])
+        endpoint = "queryAll" if include_deleted else "query"
+        if plan.query.counts:
+            return query_page([], len(found), None, endpoint, version)
+        batch = QUERY_BATCH
+        options = _BATCH_SIZE.search(request.headers.get("sforce-query-options", ""))
+        if options:
+            batch = min(max(int(options.group(1)), 200), QUERY_BATCH)
+        shape = lambda name, record: attributes(name, record, version)  # noqa: E731
+        rows = [runner.project(r, shape) for r in found]
+        first, locator = state.open_cursor(rows, batch, include_deleted)
+        return query_page(first, len(rows), locator, endpoint, version)
+
+    @app.get("/services/data/v{version}/query")
+    @app.get("/services/data/v{version}/query/")
+    async def query(version: str, request: Request) -> Response:
+        authorise(request)
+        version_of(version)
+        return JSONResponse(run_query(request, version, include_deleted=False))
+
+    @app.get("/services/data/v{version}/queryAll")
+    @app.get("/services/data/v{version}/queryAll/")
+    async def query_all(version: str, request: Request) -> Response:
+        authorise(request)
+        version_of(version)
+        return JSONResponse(run_query(request, version, include_deleted=True))
+
+    @app.get("/services/data/v{version}/query/{locator}")
+    @app.get("/services/data/v{version}/queryAll/{locator}")
+    async def query_more(version: str, locator: str, request: Request) -> Response:
+        authorise(request)
+        version_of(version)
+        cursor, records, following = state.next_batch(locator)
+        endpoint = "queryAll" if cursor.include_deleted else "query"
+        return JSONResponse(query_page(records, len(cursor.records), following, endpoint, version))
+
+    # -- sObject collections ------------------------------------------------------------------
+
+    def collection_records(body: dict[str, Any]) -> list[dict[str, Any]]:
+        records = body.get("records")
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise SalesforceError(400, "JSON_PARSER_ERROR", "records must be a list of sObjects", [])
+        if len(records) > COLLECTION_LIMIT:
+            raise SalesforceError(
+                400,
+                "EXCEEDED_ID_LIMIT",
+                f"record limit reached. cannot submit more than {COLLECTION_LIMIT} records into this call",
+                [],
+            )
+        return records
+
+    def apply_all(items: list[Any], action: Callable[[Any], Record], all_or_none: bool) -> list[dict[str, Any]]:
+        """One result per item in order; with allOrNone, any failure rolls every item back."""
+        results: list[dict[str, Any]] = []
+        failed = False
+        try:
+            with state.transaction() if all_or_none else contextlib.nullcontext():
+                for item in items:
+                    try:
+                        record = action(item)
+                        results.append({"id": record["Id"], "success": True, "errors": []})
+                    except SalesforceError as exc:
+                        failed = True
+                        results.append({"success": False, "errors": [collection_error(exc)]})
+                if failed and all_or_none:
+                    raise _RolledBack
+        except _RolledBack:
+            for result in results:
+                if result["success"]:
+                    del result["id"]
+                    result.update(
+                        success=False,
+                        errors=[
+                            {
+                                "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                                "message": "Record rolled back because not all records were valid and the request"
+                                " was using AllOrNone header",
+                                "fields": [],
+                            }
+                        ],
+                    )
+        return results
+
+    def typed(item: dict[str, Any]) -> str:
+        described = item.get("attributes")
+        kind = described.get("type") if isinstance(described, dict) else None
+        if not isinstance(kind, str):
+            raise SalesforceError(400, "INVALID_TYPE", "Must specify a type of sObject in attributes", [])
+        return kind
+
+    @app.post("/services/data/v{version}/composite/sobjects")
+    async def collection_create(version: str, request: Request) -> list[dict[str, Any]]:
+        authorise(request)
+        version_of(version)
+        body = await json_body(request)
+        records = collection_records(body)
+
+        def insert(item: dict[str, Any]) -> Record:
+            if "id" in item or "Id" in item:
+                raise SalesforceError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
+            return create_record(typed(item), item)
+
+        return apply_all(records, insert, bool(body.get("allOrNone")))
+
+    @app.patch("/services/data/v{version}/composite/sobjects")
+    async def collection_update(version: str, request: Request) -> list[dict[str, Any]]:
+        authorise(request)
+        version_of(version)
+        body = await json_body(request)
+
+        def change(item: dict[str, Any]) -> Record:
+            record_id = item.get("id") or item.get("Id")
+            if not isinstance(record_id, str):
+                raise SalesforceError(400, "MISSING_ARGUMENT", "Id not specified in an update call", [])
+            values = {k: v for k, v in item.items() if k not in ("attributes", "id", "Id")}
+            return state.update(typed(item), record_id, values)
+
+        return apply_all(collection_records(body), change, bool(body.get("allOrNone")))
+
+    @app.delete("/services/data/v{version}/composite/sobjects")
+    async def collection_delete(version: str, request: Request) -> list[dict[str, Any]]:
+        authorise(request)
+        version_of(version)
+        ids = [i for i in request.query_params.get("ids", "").split(",") if i]
+        if not ids or len(ids) > COLLECTION_LIMIT:
+            raise SalesforceError(400, "INVALID_FIELD", f"ids must list between 1 and {COLLECTION_LIMIT} ids", [])
+
+        def remove(record_id: str) -> Record:
+            return state.delete(state.object_of(record_id), record_id)
+
+        all_or_none = request.query_params.get("allOrNone", "").lower() == "true"
+        return apply_all(ids, remove, all_or_none)
+
+    @app.get("/services/data/v{version}/composite/sobjects/{sobject}")
+    async def collection_read(version: str, sobject: str, request: Request) -> list[dict[str, Any] | None]:
+        authorise(request)
+        version_of(version)
+        described = state.describe(sobject)
+        ids = [i for i in request.query_params.get("ids", "").split(",") if i]
+        fields = request.query_params.get("fields")
+        if not ids or not fields:
+            raise SalesforceError(400, "MALFORMED_QUERY", "ids and fields are required", [])
+        rows: list[dict[str, Any] | None] = []
+        for record_id in ids:
+            try:
+                rows.append(picked(described, state.get(described.name, record_id), version, fields))
+            except SalesforceError as exc:
+                if exc.error_code == "INVALID_FIELD":
+                    raise
+                rows.append(None)
+        return rows
+
+    # -- composite ----------------------------------------------------------------------------
+
+    @app.post("/services/data/v{version}/composite")
+    @app.post("/services/data/v{version}/composite/")
+    async def composite(version: str, request: Request) -> dict[str, Any]:
+        """Subrequests run in order through this same app, ``@{ref.path}`` filled from earlier answers;
+        the whole request counts once against the allowance, as in the org."""
+        authorise(request)
+        version_of(version)
+        body = await json_body(request)
+        subrequests = body.get("compositeRequest")
+        if (
+            not isinstance(subrequests, list)
+            or not subrequests
+            or not all(isinstance(s, dict) and isinstance(s.get("url"), str) for s in subrequests)
+        ):
+            raise SalesforceError(400, "JSON_PARSER_ERROR", "compositeRequest must list subrequests with a url", [])
+        if len(subrequests) > COMPOSITE_LIMIT:
+            raise SalesforceError(
+                400, "INVALID_INPUT", f"Composite request can have at most {COMPOSITE_LIMIT} subrequests", []
+            )
+        references = [s.get("referenceId") for s in subrequests]
+        if any(not isinstance(r, str) or not re.fullmatch(r"[A-Za-z0-9_]+", r) for r in references) or len(
+            set(references)
+        ) != len(references):
+            raise SalesforceError(
+                400, "INVALID_INPUT", "Each subrequest needs a unique referenceId of letters, digits and _", []
+            )
+        all_or_none = bool(body.get("allOrNone"))
+        headers = {"authorization": request.headers.get("authorization", ""), SUBREQUEST_HEADER: subrequest_key}
+        answers: dict[str, Any] = {}
+        responses: list[dict[str, Any]] = []
+        transport = httpx.ASGITransport(app=app)
+        halted = False
+        try:
+            with state.transaction() if all_or_none else contextlib.nullcontext():
+                async with httpx.AsyncClient(transport=transport, base_url=str(request.base_url)) as client:
+                    for sub in subrequests:
+                        ref = sub["referenceId"]
+                        if halted:
+                            responses.append(_halted(ref, ROLLED_BACK))
+                            continue
+                        try:
+                            url = _substitute(sub["url"], answers)
+                            payload = _substitute(sub.get("body"), answers)
+                        except KeyError as missing:
+                            responses.append(
+                                _halted(
+                                    ref, f"Invalid reference specified. No value for {missing.args[0]} found in {ref}"
+                                )
+                            )
+                            halted = all_or_none
+                            continue
+                        reply = await client.request(
+                            str(sub.get("method", "GET")).upper(),
+                            str(url),
+                            headers=headers,
+                            content=None if payload is None else json.dumps(payload),
+                        )
+                        answer = reply.json() if reply.content else None
+                        answers[ref] = answer
+                        responses.append(
+                            {
+                                "body": answer,
+                                "httpHeaders": (
+                                    {"Location": f"{url}/{answer['id']}"}
+                                    if reply.status_code == 201 and isinstance(answer, dict)
+                                    else {}
+                                ),
+                                "httpStatusCode": reply.status_code,
+                                "referenceId": ref,
+                            }
+                        )
+                        if reply.status_code >= 400 and all_or_none:
+                            halted = True
+                if halted:
+                    raise _RolledBack
+        except _RolledBack:
+            responses = [r if r["httpStatusCode"] >= 400 else _halted(r["referenceId"], ROLLED_BACK) for r in responses]
+        return {"compositeResponse": responses}
+
+    # -- events: the pull path ----------------------------------------------------------------
+
+    @app.get("/services/data/v{version}/rehearse/events/data/OrderChangeEvent")
+    async def pull_events(version: str, request: Request) -> dict[str, Any]:
+        """Change events after a replay id, from the bus's 72-hour retention (see contracts)."""
+        authorise(request)
+        version_of(version)
+        raw = request.query_params.get("replayId", "-1")
+        size = request.query_params.get("batchSize", str(EVENT_BATCH))
+        if not re.fullmatch(r"-?\d+", raw) or not size.isdigit() or not 1 <= int(size) <= 1000:
+            raise SalesforceError(400, "INVALID_INPUT", "replayId must be an integer and batchSize 1 to 1000", [])
+        try:
+            events, latest = changes.after(int(raw), state.now(), int(size))
+        except ReplayOutOfRange:
+            raise SalesforceError(
+                400,
+                "INVALID_REPLAY_ID",
+                f"The replayId {raw} you provided was invalid. Please provide a valid ID, -2 to replay all events,"
+                " or -1 to replay only new events.",
+                [],
+            ) from None
+        return {
+            "channel": CHANNEL,
+            "events": [e.body for e in events],
+            "latestReplayId": latest,
+            "done": not events or events[-1].replay_id == latest,
+        }
+
+    # -- everything else under a version: authorised first, then 404 or 405 ---------------------
+
+    @app.api_route("/services/data/v{version}/{rest:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"])
+    async def unknown(version: str, rest: str, request: Request) -> Response:
+        authorise(request)
+        version_of(version)
+        scope = dict(request.scope)
+        for route in app.router.routes:
+            if route is not unknown_route and route.matches(scope)[0] == Match.PARTIAL:
+                raise SalesforceError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed.")
+        raise not_found()
+
+    unknown_route = app.router.routes[-1]
+
     return _LimitInfo(app, state)
+
+
+class _RolledBack(Exception):
+    """Unwinds an all-or-none block so its transaction undoes what it wrote."""
+
+
+def _halted(ref: str, message: str) -> dict[str, Any]:
+    return {
+        "body": [{"errorCode": "PROCESSING_HALTED", "message": message}],
+        "httpHeaders": {},
+        "httpStatusCode": 400,
+        "referenceId": ref,
+    }

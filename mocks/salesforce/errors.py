@@ -23,6 +23,17 @@ class SalesforceError(Exception):
         return JSONResponse(self.body(), status_code=self.status, headers=headers)
 
 
+class MultipleChoices(SalesforceError):
+    """300 from an external id that matches several records: the body lists their URLs, not errors."""
+
+    def __init__(self, urls: list[str]) -> None:
+        super().__init__(300, "MULTIPLE_CHOICES", "more than one record matches the external id")
+        self.urls = urls
+
+    def body(self) -> list[str]:  # type: ignore[override]
+        return self.urls
+
+
 def not_found() -> SalesforceError:
     return SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
 

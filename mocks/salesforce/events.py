@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections import deque
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from harness.outbox import Message
@@ -45,6 +47,26 @@ retries Outbound Messages."""
 
 API_ORIGIN = "com/salesforce/api/rest/62.0"
 
+CHANNEL = "/data/OrderChangeEvent"
+RETENTION = timedelta(hours=72)
+"""How long the event bus keeps an event for subscribers that replay (Change Data Capture: 72 hours)."""
+
+REPLAY_TIP = -1
+"""Replay id meaning "only events after now", as in CometD and the Pub/Sub API."""
+REPLAY_ALL = -2
+"""Replay id meaning "everything still retained"."""
+
+
+class ReplayOutOfRange(ValueError):
+    """A subscriber asked to resume after an event the bus no longer retains."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetainedEvent:
+    replay_id: int
+    committed_at: datetime
+    body: dict[str, Any]
+
 
 class ChangeEventStream:
     """Numbers change events the way the org's event bus does: replay ids and commit numbers rise."""
@@ -54,6 +76,27 @@ class ChangeEventStream:
         self._commit_user = commit_user
         self.replay_id = 0
         self.commit_number = 10_000_000_000
+        self.retained: deque[RetainedEvent] = deque()
+
+    def after(self, replay_id: int, now: datetime, limit: int) -> tuple[list[RetainedEvent], int]:
+        """Events after ``replay_id`` still within retention (at most ``limit``), and the latest replay id.
+
+        This is what a subscriber resuming from its last processed replay id receives. Asking to resume
+        from an event that has aged out is refused: events in between may be lost, and the subscriber
+        must know it rather than silently skip them.
+        """
+        while self.retained and self.retained[0].committed_at < now - RETENTION:
+            self.retained.popleft()
+        if replay_id == REPLAY_TIP:
+            return [], self.replay_id
+        if replay_id < REPLAY_ALL or replay_id > self.replay_id:
+            raise ReplayOutOfRange(replay_id)
+        oldest_resumable = self.retained[0].replay_id - 1 if self.retained else self.replay_id
+        if replay_id != REPLAY_ALL and replay_id < oldest_resumable:
+            raise ReplayOutOfRange(replay_id)
+        start = 0 if replay_id == REPLAY_ALL else replay_id + 1
+        found = [e for e in self.retained if e.replay_id >= start][:limit]
+        return found, self.replay_id
 
     def order_change(
         self,
@@ -84,6 +127,7 @@ class ChangeEventStream:
             "payload": {"ChangeEventHeader": header, **changed},
             "event": {"replayId": self.replay_id},
         }
+        self.retained.append(RetainedEvent(self.replay_id, committed_at, body))
         return Message(
             system=SYSTEM,
             topic="/data/OrderChangeEvent",

@@ -22,6 +22,9 @@ KEY_PREFIXES = {
     "PricebookEntry": "01u",
     "User": "005",
     "Organization": "00D",
+    "ReturnOrder": "0RR",
+    "ReturnOrderLineItem": "0RL",
+    "QueryLocator": "01g",
 }
 
 

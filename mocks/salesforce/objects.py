@@ -21,6 +21,21 @@ class Field:
     external_id: bool = False
     unique: bool = False
 
+    @property
+    def label(self) -> str:
+        """The label the org shows in messages: ``AccountId`` is "Account ID", ``Order__c`` is "Order"."""
+        name = self.name.removesuffix("__c").replace("_", " ")
+        return name[:-2] + " ID" if self.type == "reference" and name.endswith("Id") else name
+
+    @property
+    def relationship_name(self) -> str | None:
+        """How SOQL names the parent a reference points at: ``AccountId`` is ``Account``, ``Order__c`` ``Order__r``."""
+        if self.reference_to is None:
+            return None
+        if self.name.endswith("__c"):
+            return self.name[:-3] + "__r"
+        return self.name[:-2] if self.name.endswith("Id") else None
+
 
 def _system_fields() -> tuple[Field, ...]:
     return (
@@ -49,6 +64,9 @@ class SObject:
 
 
 ORDER_STATUSES = ("Draft", "Activated")
+CASE_STATUSES = ("New", "Working", "Escalated", "Closed")
+REFUND_STATUSES = ("Not Requested", "Requested", "Pending", "Refunded", "Declined")
+RETURN_ORDER_STATUSES = ("Draft", "Submitted", "Approved", "Closed", "Canceled")
 FULFILLMENT_STATUSES = (
     "Not Started",
     "Partially Shipped",
@@ -78,8 +96,25 @@ SOBJECTS: dict[str, SObject] = {
                 Field("ShippingPostalCode", "string"),
                 Field("ShippingCountry", "string"),
                 Field("Customer_Number__c", "string", external_id=True, unique=True),
+                Field("Legacy_Id__c", "string", external_id=True),
             ),
-            child_relationships=(("Orders", "Order", "AccountId"),),
+            child_relationships=(
+                ("Orders", "Order", "AccountId"),
+                ("Contacts", "Contact", "AccountId"),
+                ("Cases", "Case", "AccountId"),
+            ),
+        ),
+        SObject(
+            "Contact",
+            "Contact",
+            (
+                *_system_fields(),
+                Field("AccountId", "reference", reference_to="Account"),
+                Field("FirstName", "string"),
+                Field("LastName", "string", required=True),
+                Field("Email", "email"),
+                Field("Phone", "phone"),
+            ),
         ),
         SObject(
             "Product2",
@@ -130,7 +165,10 @@ SOBJECTS: dict[str, SObject] = {
                 Field("ERP_Status__c", "string"),
                 Field("Fulfillment_Status__c", "picklist", picklist=FULFILLMENT_STATUSES),
             ),
-            child_relationships=(("OrderItems", "OrderItem", "OrderId"),),
+            child_relationships=(
+                ("OrderItems", "OrderItem", "OrderId"),
+                ("ReturnOrders", "ReturnOrder", "OrderId"),
+            ),
         ),
         SObject(
             "OrderItem",
@@ -156,5 +194,59 @@ SOBJECTS: dict[str, SObject] = {
                 Field("Tracking_Numbers__c", "textarea"),
             ),
         ),
+        SObject(
+            "Case",
+            "Case",
+            (
+                *_system_fields(),
+                Field("CaseNumber", "string", updateable=False, createable=False),
+                Field("AccountId", "reference", reference_to="Account"),
+                Field("ContactId", "reference", reference_to="Contact"),
+                Field("Order__c", "reference", reference_to="Order"),
+                Field("Subject", "string"),
+                Field("Description", "textarea"),
+                Field("Type", "picklist", picklist=("Return", "Question", "Problem")),
+                Field("Reason", "string"),
+                Field("Origin", "picklist", picklist=("Web", "Phone", "Email")),
+                Field("Priority", "picklist", picklist=("High", "Medium", "Low")),
+                Field("Status", "picklist", required=True, picklist=CASE_STATUSES),
+                Field("IsClosed", "boolean", updateable=False, createable=False),
+                Field("ClosedDate", "datetime", updateable=False, createable=False),
+                Field("ERP_Return_Number__c", "string"),
+                Field("Refund_Status__c", "picklist", picklist=REFUND_STATUSES),
+                Field("Refund_Amount__c", "currency"),
+                Field("Return_Outcome__c", "textarea"),
+            ),
+            child_relationships=(("ReturnOrders", "ReturnOrder", "CaseId"),),
+        ),
+        SObject(
+            "ReturnOrder",
+            "Return Order",
+            (
+                *_system_fields(),
+                Field("ReturnOrderNumber", "string", updateable=False, createable=False),
+                Field("CaseId", "reference", reference_to="Case"),
+                Field("OrderId", "reference", reference_to="Order"),
+                Field("AccountId", "reference", reference_to="Account"),
+                Field("Status", "picklist", required=True, picklist=RETURN_ORDER_STATUSES),
+            ),
+            child_relationships=(("ReturnOrderLineItems", "ReturnOrderLineItem", "ReturnOrderId"),),
+        ),
+        SObject(
+            "ReturnOrderLineItem",
+            "Return Order Line Item",
+            (
+                *_system_fields(),
+                Field("ReturnOrderId", "reference", updateable=False, required=True, reference_to="ReturnOrder"),
+                Field("OrderItemId", "reference", updateable=False, required=True, reference_to="OrderItem"),
+                Field("Product2Id", "reference", updateable=False, createable=False, reference_to="Product2"),
+                Field("QuantityReturned", "double", required=True),
+                Field("ReasonForReturn", "string"),
+                Field("Quantity_Received__c", "double"),
+                Field("Quantity_Restocked__c", "double"),
+            ),
+        ),
     )
 }
+"""Order and its lines carry the sale; Case, ReturnOrder and ReturnOrderLineItem carry a return (W6): the
+case is what a service agent opens, the return order lines point at the OrderItems being sent back."""

@@ -105,4 +105,7 @@ def test_key_prefixes_are_salesforces() -> None:
         "PricebookEntry": "01u",
         "User": "005",
         "Organization": "00D",
+        "ReturnOrder": "0RR",
+        "ReturnOrderLineItem": "0RL",
+        "QueryLocator": "01g",
     }
