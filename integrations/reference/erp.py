@@ -1,4 +1,5 @@
-"""The ERP's NetSuite-flavoured REST API as W1 uses it: sales orders under ``record/v1``.
+"""The ERP's NetSuite-flavoured REST API as the workflows use it: sales orders under ``record/v1``
+(W1), and the item fulfilments and invoices transformed from them (W4).
 
 NetSuite answers a create or an upsert with 204 and no body: the new record's internal id is only
 the last segment of the ``Location`` header, and the document number (``tranId``) needs a read.
@@ -13,7 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
-from integrations.reference.retrying import PermanentFailure, TransientFailure
+from integrations.reference.retrying import PermanentFailure, TransientFailure, describe
 from integrations.reference.session import Grant, Session, request_token
 
 RECORDS = "/services/rest/record/v1"
@@ -28,6 +29,38 @@ class ErpSalesOrder:
     tran_id: str
     status: str
     """The status's display name (``status.refName``), what Salesforce users see."""
+
+
+@dataclass(frozen=True)
+class ErpOrderLine:
+    line: int
+    sku: str
+    quantity: float
+    fulfilled: float
+    committed: float
+
+
+@dataclass(frozen=True)
+class ErpOrderDetail:
+    """A sales order with its lines (``expandSubResources=true``), as W3 and W4 need it."""
+
+    internal_id: str
+    tran_id: str
+    status: str
+    external_id: str | None
+    other_ref_num: str | None
+    lines: tuple[ErpOrderLine, ...]
+
+    @property
+    def salesforce_order_id(self) -> str | None:
+        """W1 keys the ERP order to its Salesforce order by external id, and names it in ``otherRefNum``."""
+        return self.external_id or self.other_ref_num
+
+
+@dataclass(frozen=True)
+class TransformedLine:
+    order_line: int
+    quantity: float
 
 
 def netsuite_error_codes(response: httpx.Response) -> list[str]:
@@ -89,6 +122,84 @@ class Erp:
             )
         except (TypeError, KeyError) as error:
             raise PermanentFailure(f"GET {path}: a sales order without id, tranId or status: {error!r}") from error
+
+    async def read_sales_order_detail(self, ref: str, *, correlation_id: str) -> ErpOrderDetail:
+        path = f"{self._sales_order_path(ref)}?expandSubResources=true"
+        body = await self._read(path, correlation_id)
+        try:
+            lines = tuple(
+                ErpOrderLine(
+                    line=int(row["line"]),
+                    sku=str(row["item"]["refName"]),
+                    quantity=float(row["quantity"]),
+                    fulfilled=float(row.get("quantityFulfilled") or 0.0),
+                    committed=float(row.get("quantityCommitted") or 0.0),
+                )
+                for row in body["item"]["items"]
+            )
+            return ErpOrderDetail(
+                internal_id=str(body["id"]),
+                tran_id=str(body["tranId"]),
+                status=str(body["status"]["refName"]),
+                external_id=body.get("externalId"),
+                other_ref_num=body.get("otherRefNum"),
+                lines=lines,
+            )
+        except (TypeError, KeyError, ValueError) as error:
+            raise PermanentFailure(f"GET {path}: a sales order without its lines: {error!r}") from error
+
+    async def find_transformed(
+        self, record_type: str, external_id: str, *, correlation_id: str
+    ) -> tuple[TransformedLine, ...] | None:
+        """The lines of the ``record_type`` (itemFulfillment, invoice) with this external id, or
+        ``None`` when there is none: how a retry learns that an earlier attempt already made it."""
+        path = f"{RECORDS}/{record_type}/{quote(external_id_ref(external_id), safe=':')}?expandSubResources=true"
+        response = await self._session.request("GET", path, correlation_id=correlation_id, expected=(404,))
+        if response.status_code == 404:
+            return None
+        try:
+            body = response.json()
+            return tuple(
+                TransformedLine(order_line=int(row["orderLine"]), quantity=float(row["quantity"]))
+                for row in body["item"]["items"]
+            )
+        except (ValueError, TypeError, KeyError) as error:
+            raise TransientFailure(f"GET {path}: unreadable {record_type}: {error!r}") from error
+
+    async def transform_sales_order(
+        self,
+        internal_id: str,
+        record_type: str,
+        *,
+        external_id: str,
+        lines: list[TransformedLine],
+        correlation_id: str,
+    ) -> bool:
+        """Transforms the sales order into a ``record_type`` holding exactly ``lines`` (``?replace=item``:
+        the lines given, not every open one), keyed by ``external_id``. ``False`` when the ERP says
+        a record with that external id exists already (an earlier attempt whose answer was lost)."""
+        path = f"{self._sales_order_path(internal_id)}/!transform/{record_type}?replace=item"
+        body = {
+            "externalId": external_id,
+            "item": {"items": [{"orderLine": line.order_line, "quantity": line.quantity} for line in lines]},
+        }
+        response = await self._session.request("POST", path, correlation_id=correlation_id, json=body, expected=(400,))
+        if response.status_code == 400:
+            codes = netsuite_error_codes(response)
+            if "DUP_RCRD" in codes:
+                return False
+            raise PermanentFailure(describe(response, codes))
+        return True
+
+    async def _read(self, path: str, correlation_id: str) -> dict[str, Any]:
+        response = await self._session.request("GET", path, correlation_id=correlation_id)
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise TransientFailure(f"GET {path}: unreadable answer {response.text[:200]!r}") from error
+        if not isinstance(body, dict):
+            raise TransientFailure(f"GET {path}: unreadable answer {response.text[:200]!r}")
+        return body
 
     @staticmethod
     def _sales_order_path(ref: str) -> str:

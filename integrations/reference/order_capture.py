@@ -8,16 +8,13 @@ lands on the same ERP record. The ledger remembers what was captured so that rep
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from integrations.reference.change_events import OrderChangeEvent
 from integrations.reference.erp import Erp, ErpSalesOrder, external_id_ref
 from integrations.reference.ledger import Ledger
+from integrations.reference.locks import OneAtATime
 from integrations.reference.salesforce import OrderLine, Salesforce, SalesforceOrder
 
 log = logging.getLogger(__name__)
@@ -39,33 +36,12 @@ def sales_order_for(order: SalesforceOrder, lines: list[OrderLine]) -> dict[str,
     }
 
 
-class _OneAtATimePerOrder:
-    """Serialises work on the same order, so two events for it cannot both miss the ledger and race
-    two upserts (NetSuite may refuse the second, concurrent one); forgets idle orders."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._holders: Counter[str] = Counter()
-
-    @asynccontextmanager
-    async def hold(self, order_id: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(order_id, asyncio.Lock())
-        self._holders[order_id] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._holders[order_id] -= 1
-            if not self._holders[order_id]:
-                del self._holders[order_id], self._locks[order_id]
-
-
 class OrderCapture:
     def __init__(self, salesforce: Salesforce, erp: Erp, ledger: Ledger) -> None:
         self.salesforce = salesforce
         self.erp = erp
         self.ledger = ledger
-        self._per_order = _OneAtATimePerOrder()
+        self._per_order = OneAtATime()
 
     async def handle(self, event: OrderChangeEvent) -> None:
         if not event.may_activate:

@@ -1,4 +1,5 @@
-"""The Salesforce REST API as W1 uses it: read an Order and its lines, write ERP fields back.
+"""The Salesforce REST API as the workflows use it: read an Order, its lines and its Account, write
+ERP fields back (W1), and the fulfilment fields of the order and its lines (W4, W5).
 
 Login is the OAuth client-credentials flow; data calls go to the ``instance_url`` the login names,
 not to the login host, as with a real org.
@@ -12,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from integrations.reference.retrying import PermanentFailure, TransientFailure
+from integrations.reference.retrying import TRANSIENT_ERROR_CODES, PermanentFailure, TransientFailure
 from integrations.reference.session import Grant, Session, request_token
 
 API = "/services/data/v62.0"
@@ -26,6 +27,33 @@ class SalesforceOrder:
     status: str
     effective_date: str
     erp_order_number: str | None
+    fulfillment_status: str | None = None
+    erp_status: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    street: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    """An order line with the fulfilment fields W4 keeps up to date."""
+
+    id: str
+    sku: str
+    quantity: float
+    shipped: float | None
+    backordered: float | None
+    tracking_numbers: str | None
 
 
 @dataclass(frozen=True)
@@ -74,33 +102,108 @@ class Salesforce:
                 status=record["Status"],
                 effective_date=record["EffectiveDate"],
                 erp_order_number=record.get("ERP_Order_Number__c"),
+                fulfillment_status=record.get("Fulfillment_Status__c"),
+                erp_status=record.get("ERP_Status__c"),
             )
         except KeyError as missing:
             raise PermanentFailure(f"Salesforce Order {order_id} has no {missing}") from None
 
     async def read_order_items(self, order_id: str) -> list[OrderLine]:
         """All the order's lines, following ``nextRecordsUrl`` when Salesforce pages a large order."""
+        records = await self._order_item_records(order_id)
+        try:
+            return [
+                OrderLine(sku=item["SKU__c"], quantity=item["Quantity"], unit_price=item["UnitPrice"])
+                for item in records
+            ]
+        except KeyError as missing:
+            raise PermanentFailure(f"an OrderItem of Salesforce Order {order_id} has no {missing}") from None
+
+    async def read_order_item_states(self, order_id: str) -> list[OrderItem]:
+        """The order's lines with their ids and fulfilment fields, in the order Salesforce lists them."""
+        records = await self._order_item_records(order_id)
+        try:
+            return [
+                OrderItem(
+                    id=item["Id"],
+                    sku=item["SKU__c"],
+                    quantity=float(item["Quantity"]),
+                    shipped=item.get("Quantity_Shipped__c"),
+                    backordered=item.get("Quantity_Backordered__c"),
+                    tracking_numbers=item.get("Tracking_Numbers__c"),
+                )
+                for item in records
+            ]
+        except (KeyError, TypeError, ValueError) as missing:
+            raise PermanentFailure(f"an OrderItem of Salesforce Order {order_id} is unreadable: {missing!r}") from None
+
+    async def _order_item_records(self, order_id: str) -> list[dict[str, Any]]:
         path: str | None = f"{API}/sobjects/Order/{quote(order_id, safe='')}/OrderItems"
-        lines: list[OrderLine] = []
+        records: list[dict[str, Any]] = []
         while path is not None:
             page = await self._get(path, order_id)
-            try:
-                lines += [
-                    OrderLine(sku=item["SKU__c"], quantity=item["Quantity"], unit_price=item["UnitPrice"])
-                    for item in page["records"]
-                ]
-            except KeyError as missing:
-                raise PermanentFailure(f"an OrderItem of Salesforce Order {order_id} has no {missing}") from None
+            found = page.get("records")
+            if not isinstance(found, list):
+                raise TransientFailure(f"GET {path}: a query result without records")
+            records += [item for item in found if isinstance(item, dict)]
             path = None if page.get("done", True) else page.get("nextRecordsUrl")
-        return lines
+        return records
+
+    async def read_account(self, account_id: str, *, correlation_id: str) -> Account:
+        record = await self._get(f"{API}/sobjects/Account/{quote(account_id, safe='')}", correlation_id)
+        try:
+            return Account(
+                id=record["Id"],
+                name=record["Name"],
+                street=record.get("ShippingStreet"),
+                city=record.get("ShippingCity"),
+                state=record.get("ShippingState"),
+                postal_code=record.get("ShippingPostalCode"),
+                country=record.get("ShippingCountry"),
+                email=record.get("PersonEmail"),
+                phone=record.get("Phone"),
+            )
+        except KeyError as missing:
+            raise PermanentFailure(f"Salesforce Account {account_id} has no {missing}") from None
+
+    async def update_records(self, records: list[dict[str, Any]], *, correlation_id: str) -> None:
+        """Updates several records in one all-or-none collection call (``composite/sobjects``), so an
+        order's lines and its status change together or not at all. Each record is
+        ``{"attributes": {"type": ...}, "id": ..., <fields>}``; at most 200."""
+        if not records:
+            return
+        path = f"{API}/composite/sobjects"
+        response = await self._session.request(
+            "PATCH", path, correlation_id=correlation_id, json={"allOrNone": True, "records": records}
+        )
+        try:
+            results = response.json()
+        except ValueError:
+            results = None
+        if not isinstance(results, list) or len(results) != len(records):
+            raise TransientFailure(f"PATCH {path}: unreadable answer {response.text[:200]!r}")
+        failed = [r for r in results if not (isinstance(r, dict) and r.get("success") is True)]
+        if not failed:
+            return
+        codes = [
+            str(error.get("statusCode"))
+            for result in failed
+            if isinstance(result, dict)
+            for error in result.get("errors") or []
+            if isinstance(error, dict)
+        ]
+        reason = f"PATCH {path} refused: {' '.join(response.text[:300].split())}"
+        if TRANSIENT_ERROR_CODES.intersection(codes) or set(codes) <= {"ALL_OR_NONE_OPERATION_ROLLED_BACK"}:
+            raise TransientFailure(reason)
+        raise PermanentFailure(reason)
 
     async def update_order(self, order_id: str, fields: dict[str, str]) -> None:
         await self._session.request(
             "PATCH", f"{API}/sobjects/Order/{quote(order_id, safe='')}", correlation_id=order_id, json=fields
         )
 
-    async def _get(self, path: str, order_id: str) -> dict[str, Any]:
-        response = await self._session.request("GET", path, correlation_id=order_id)
+    async def _get(self, path: str, correlation_id: str) -> dict[str, Any]:
+        response = await self._session.request("GET", path, correlation_id=correlation_id)
         try:
             body = response.json()
         except ValueError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,21 +93,34 @@ class Session:
         self._grant: Grant | None = None
         self._grant_lock = asyncio.Lock()
 
-    async def request(self, method: str, path: str, *, correlation_id: str, json: Any = None) -> httpx.Response:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        correlation_id: str,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        expected: Collection[int] = (),
+    ) -> httpx.Response:
         """Sends ``method path`` until it succeeds, fails permanently, or runs out of quick retries.
 
         On a 401 the token is refreshed and the call repeated once; a second 401 is not retried
         here, since a brand-new token being refused will not change within milliseconds.
+        ``expected`` lists error statuses that are answers rather than failures (a 404 when looking
+        a record up, a 422 naming a duplicate): they are returned for the caller to read.
         """
         refreshed = False
         attempt = 0
         while True:
             failure: Failure | None
             try:
-                response = await self._send(method, path, correlation_id, json)
+                response = await self._send(method, path, correlation_id, json, headers)
             except TransientFailure as transient:
                 failure = transient
             else:
+                if response.status_code in expected:
+                    return response
                 if response.status_code == 401:
                     self._forget_token_of(response)
                     if not refreshed:
@@ -125,9 +138,15 @@ class Session:
                 raise failure
             await self._sleep(delay)
 
-    async def _send(self, method: str, path: str, correlation_id: str, json: Any) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, correlation_id: str, json: Any, extra_headers: Mapping[str, str] | None
+    ) -> httpx.Response:
         grant = await self._current_grant(correlation_id)
-        headers = {"Authorization": f"Bearer {grant.access_token}", CORRELATION_HEADER: correlation_id}
+        headers = {
+            **(extra_headers or {}),
+            "Authorization": f"Bearer {grant.access_token}",
+            CORRELATION_HEADER: correlation_id,
+        }
         try:
             return await self._http.request(method, grant.base_url + path, headers=headers, json=json)
         except httpx.TransportError as error:

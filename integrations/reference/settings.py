@@ -33,6 +33,12 @@ class Settings:
     erp_url: str
     erp_client_id: str
     erp_client_secret: str
+    wms_url: str | None = None
+    wms_token: str | None = None
+    wms_channel_id: str | None = None
+    carrier_webhook_secret: str | None = None
+    """The fulfilment workflows' systems (W3-W5) are optional: a W1-only rehearsal may leave them out,
+    and the workflows that need them fail their deliveries with the variable's name until they are set."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -57,4 +63,8 @@ class Settings:
             erp_url=environ["REHEARSE_ERP_URL"].rstrip("/"),
             erp_client_id=environ["REHEARSE_ERP_CLIENT_ID"],
             erp_client_secret=environ["REHEARSE_ERP_CLIENT_SECRET"],
+            wms_url=(environ.get("REHEARSE_WMS_URL") or "").rstrip("/") or None,
+            wms_token=environ.get("REHEARSE_WMS_TOKEN") or None,
+            wms_channel_id=environ.get("REHEARSE_WMS_CHANNEL_ID") or None,
+            carrier_webhook_secret=environ.get("REHEARSE_CARRIER_WEBHOOK_SECRET") or None,
         )

@@ -61,3 +61,23 @@ def test_retrying_a_blind_create_duplicates_orders_whose_answer_was_lost(run_reh
 def test_blind_create_is_fine_when_only_deliveries_repeat(run_rehearse) -> None:  # type: ignore[no-untyped-def]
     outcome = run_rehearse("smoke-duplicates", "--speed", "600", "--sut", f"{FLAWED}.blind_retry_create")
     assert outcome.code == 0, outcome.stdout + outcome.stderr
+
+
+@pytest.mark.slow
+def test_the_reference_fulfils_split_and_backordered_orders_consistently(run_rehearse) -> None:  # type: ignore[no-untyped-def]
+    outcome = run_rehearse("fulfilment", "--speed", "600")
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    with History(outcome.run_dir / "history.sqlite") as history:
+        wms = history.final_state("wms")["orders"]
+        erp = history.final_state("erp")
+    assert len(wms) == 30 and len(erp["itemFulfillments"]) >= 30
+    assert any(len(order["shipments"]) > 1 for order in wms), "some orders should split or backorder"
+
+
+@pytest.mark.slow
+def test_a_split_order_shown_as_shipped_is_caught(run_rehearse) -> None:  # type: ignore[no-untyped-def]
+    outcome = run_rehearse("fulfilment", "--speed", "600", "--sut", f"{FLAWED}.split_shown_as_shipped")
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert failing_checkers(outcome.verdict) == {"consistency"}
+    groups = {g["invariant"] for g in outcome.verdict["findings"]}
+    assert groups == {"an order shows Shipped only when every unit shipped"}

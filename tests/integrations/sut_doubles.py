@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 import httpx
@@ -246,10 +246,14 @@ class Fault:
     times: int = 1
 
 
+class ServesAnApp(Protocol):
+    app: FastAPI
+
+
 class FaultyTransport(httpx.AsyncBaseTransport):
     """Routes the integration's calls to the fakes in-process, disturbing the ones told to."""
 
-    def __init__(self, systems: FakeSystems) -> None:
+    def __init__(self, systems: ServesAnApp) -> None:
         self._inner = httpx.ASGITransport(app=systems.app)
         self.faults: list[Fault] = []
         self.sent: list[tuple[str, str]] = []

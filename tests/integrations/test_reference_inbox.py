@@ -96,3 +96,21 @@ def test_the_ledger_remembers_captured_orders_across_a_restart(tmp_path: Path) -
 
     with closing(open_database(path)) as database:
         assert Ledger(database).find("8015g00000AbCdEAAV") == first
+
+
+def test_deliveries_keep_their_source_and_topic_and_an_older_state_file_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with closing(open_database(path)) as database:  # the inbox as W1 alone wrote it
+        database.executescript(
+            "CREATE TABLE inbox (delivery INTEGER PRIMARY KEY AUTOINCREMENT, event_key TEXT UNIQUE,"
+            " body TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,"
+            " next_attempt_at REAL NOT NULL, last_error TEXT, received_at REAL NOT NULL);"
+            "INSERT INTO inbox (event_key, body, next_attempt_at, received_at)"
+            f" VALUES ('salesforce/1', '{{}}', {NOW}, {NOW});"
+        )
+
+    with inbox_at(path) as inbox:
+        assert inbox.accept("{}", event_key="wms/order_shipped/ab", now=NOW, source="wms", topic="order_shipped")
+        due = inbox.due(NOW, limit=10, busy=())
+
+    assert [(d.source, d.topic) for d in due] == [("salesforce", None), ("wms", "order_shipped")]

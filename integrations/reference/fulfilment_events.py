@@ -1,0 +1,162 @@
+"""The fulfilment workflows' incoming events (ERP, WMS, carrier): their contracts and what W3-W5 read.
+
+Every body is validated against its JSON Schema in ``contracts/events`` (read from the repository,
+so a receiver cannot drift from the contract the checker holds it to) before anything is stored;
+the carrier's events must also carry EasyPost's HMAC signature made with the shared secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+
+from contracts import EVENTS
+from integrations.reference.change_events import InvalidEvent
+
+SIGNATURE_HEADER = "X-Hmac-Signature"
+SIGNATURE_PREFIX = "hmac-sha256-hex="
+WMS_TOPIC_HEADER = "shipbob-topic"
+
+ERP_TOPICS_ACTED_ON = frozenset({"order.booked"})
+WMS_TOPICS_ACTED_ON = frozenset({"order_shipped"})
+CARRIER_TOPICS_ACTED_ON = frozenset({"tracker.created", "tracker.updated"})
+
+
+def _schemas() -> dict[str, Any]:
+    return {path.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted(EVENTS.glob("*.schema.json"))}
+
+
+_SCHEMAS = _schemas()
+_REGISTRY: Registry = Registry().with_resources(
+    [(schema["$id"], Resource.from_contents(schema)) for schema in _SCHEMAS.values()]
+    + [(name, Resource.from_contents(schema)) for name, schema in _SCHEMAS.items()]
+)
+
+
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(_SCHEMAS[name], registry=_REGISTRY)
+
+
+_ERP = _validator("erp-event.schema.json")
+_CARRIER = _validator("carrier-tracker-event.schema.json")
+_WMS = {
+    "order_shipped": _validator("wms-order-shipped.schema.json"),
+    "shipment_delivered": _validator("wms-shipment-event.schema.json"),
+    "shipment_exception": _validator("wms-shipment-event.schema.json"),
+    "shipment_onhold": _validator("wms-shipment-event.schema.json"),
+    "shipment_cancelled": _validator("wms-shipment-event.schema.json"),
+    "return.completed": _validator("wms-return-completed.schema.json"),
+}
+
+
+class BadSignature(ValueError):
+    """The carrier event's signature is missing or was not made with the shared secret."""
+
+
+def _valid(body: bytes, validator: Draft202012Validator) -> dict[str, Any]:
+    try:
+        message = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        raise InvalidEvent(f"body is not JSON: {error}") from None
+    violation = best_match(validator.iter_errors(message))
+    if violation is not None:
+        where = "/".join(str(part) for part in violation.absolute_path) or "(root)"
+        raise InvalidEvent(f"{where}: {violation.message[:300]}")
+    if not isinstance(message, dict):  # every schema requires an object; this is for the type checker
+        raise InvalidEvent("(root): not an object")
+    return message
+
+
+# -- ERP ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErpEvent:
+    event_id: str
+    event_type: str
+    record_type: str
+    record_id: str
+    tran_id: str
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> ErpEvent:
+        record = message["record"]
+        return cls(
+            event_id=message["eventId"],
+            event_type=message["eventType"],
+            record_type=record["recordType"],
+            record_id=str(record["id"]),
+            tran_id=str(record["tranId"]),
+        )
+
+
+def parse_erp_event(body: bytes) -> tuple[ErpEvent, dict[str, Any]]:
+    message = _valid(body, _ERP)
+    return ErpEvent.from_message(message), message
+
+
+# -- WMS ---------------------------------------------------------------------------------------------
+
+
+def parse_wms_event(topic: str | None, body: bytes) -> dict[str, Any]:
+    """The resource a ShipBob webhook carries, validated against its topic's schema."""
+    if topic is None:
+        raise InvalidEvent(f"no {WMS_TOPIC_HEADER} header")
+    validator = _WMS.get(topic)
+    if validator is None:
+        raise InvalidEvent(f"unknown {WMS_TOPIC_HEADER} {topic[:100]!r} (known: {', '.join(sorted(_WMS))})")
+    return _valid(body, validator)
+
+
+def wms_event_key(topic: str, body: bytes) -> str:
+    """ShipBob's 1.0 webhooks carry no event id: a redelivery is the same bytes, so the digest of
+    topic and body identifies it, while each shipment of a split order (a different snapshot of
+    the order) is an event of its own."""
+    return f"wms/{topic}/{hashlib.sha256(body).hexdigest()}"
+
+
+# -- carrier -----------------------------------------------------------------------------------------
+
+
+def carrier_signature(body: bytes, secret: str) -> str:
+    key = unicodedata.normalize("NFKD", secret).encode("utf-8")
+    return SIGNATURE_PREFIX + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def verify_carrier_signature(body: bytes, header: str | None, secret: str) -> None:
+    """EasyPost's ``X-Hmac-Signature: hmac-sha256-hex=<hex>`` over the raw body, compared in constant time."""
+    if not header:
+        raise BadSignature(f"no {SIGNATURE_HEADER} header")
+    if not hmac.compare_digest(header.strip().lower().encode(), carrier_signature(body, secret).encode()):
+        raise BadSignature(f"{SIGNATURE_HEADER} does not match the body")
+
+
+@dataclass(frozen=True)
+class TrackerEvent:
+    event_id: str
+    description: str
+    tracking_code: str
+    status: str
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> TrackerEvent:
+        result = message["result"]
+        return cls(
+            event_id=message["id"],
+            description=message["description"],
+            tracking_code=result["tracking_code"],
+            status=result["status"],
+        )
+
+
+def parse_carrier_event(body: bytes) -> tuple[TrackerEvent, dict[str, Any]]:
+    message = _valid(body, _CARRIER)
+    return TrackerEvent.from_message(message), message
