@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 import scenarios
-from harness import rehearsal_plan
+from harness import knobs, rehearsal_plan
 from harness.checkers import CheckerLoadError, load_checker
 from harness.report import console as console_report
 from harness.report import diff, write_reports
@@ -117,6 +117,10 @@ def run_command(
         loaded = scenarios.load(scenario, set_ or [])
     except scenarios.ScenarioError as exc:
         raise _fail(str(exc)) from exc
+    try:
+        knobs.check(loaded.behaviour)
+    except knobs.KnobError as exc:
+        raise _fail(f"{loaded.source}: {exc}") from exc
     if dry_run:
         _print_plan(rehearsal_plan.plan(loaded, seed if seed is not None else loaded.seed))
         return

@@ -51,6 +51,8 @@ def plan(scenario: Scenario, seed: int) -> Plan:
             events = list(history.events())
             faults = history.faults()
     digest = hashlib.sha256()
+    for fault in faults:
+        digest.update(f"fault|{fault.target}|{fault.kind}|{fault.start}|{fault.end}|{fault.params}\n".encode())
     for event in events:
         digest.update(
             f"{event.sim_time:.6f}|{event.system}|{event.kind}|{event.business_key}|{event.payload}\n".encode()

@@ -14,6 +14,7 @@ import httpx
 import simpy
 from starlette.types import ASGIApp
 
+from harness import knobs
 from harness.activity import Activity
 from harness.clock import Clock
 from harness.faults import Fault, FaultSite, install
@@ -24,10 +25,10 @@ from harness.recorder import Recorder
 from harness.workload.orders import OrderArrivals
 from harness.world import World
 from mocks.base import Mock, MockContext
-from mocks.carrier import CarrierKnobs, CarrierMock
+from mocks.carrier import CarrierMock
 from mocks.erp import ErpMock
 from mocks.salesforce import SalesforceMock
-from mocks.wms import WmsKnobs, WmsMock
+from mocks.wms import WmsMock
 from scenarios import Scenario
 
 
@@ -107,9 +108,9 @@ def build_stage(
         hot_products=scenario.hot_products,
     )
     salesforce = SalesforceMock(context)
-    erp = ErpMock(context, event_topics=erp_topics(scenario.workflows))
-    carrier = CarrierMock(context, CarrierKnobs())
-    wms = WmsMock(context, carrier, WmsKnobs())
+    erp = ErpMock(context, event_topics=erp_topics(scenario.workflows), **knobs.erp_options(scenario.behaviour))
+    carrier = CarrierMock(context, knobs.carrier_knobs(scenario.behaviour))
+    wms = WmsMock(context, carrier, knobs.wms_knobs(scenario.behaviour))
     salesforce.seed(population)
     erp.seed(population, salesforce.account_ids)
     carrier.seed(population)

@@ -107,6 +107,7 @@ class Scenario:
     hot_products: int = 0
     faults: tuple[FaultSpec, ...] = ()
     expect: dict[str, Any] = field(default_factory=dict)
+    behaviour: dict[str, Any] = field(default_factory=dict)
     checkers: tuple[str, ...] = ()
     """Extra checker specs, paths already made absolute."""
     source: str = ""
@@ -314,6 +315,7 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
         hot_products=int(population.get("hot_products", 0)),
         faults=tuple(faults),
         expect=dict(data.get("expect", {})),
+        behaviour=dict(data.get("behaviour", {})),
         checkers=tuple(data.get("checkers", [])),
         source=str(path),
         raw=data,

@@ -136,3 +136,16 @@ def test_the_readme_scenario_example_is_valid(tmp_path: Path) -> None:
     (tmp_path / "weekend-promo.yaml").write_text(example.group(1))
     loaded = load(str(tmp_path / "weekend-promo.yaml"))
     assert {f.kind for f in loaded.faults} >= {"outage", "commit_then_fail", "rate_limit", "duplicate", "reorder"}
+
+
+def test_behaviour_knobs_reach_the_mocks_and_unknown_ones_are_refused() -> None:
+    from harness import knobs
+
+    split = load("split-shipments")
+    assert knobs.wms_knobs(split.behaviour).split_probability == 0.4
+    assert knobs.carrier_knobs(split.behaviour).transit_days["Priority"].mode == 0.015
+    assert knobs.erp_options({"erp": {"concurrency_limit": 3}}) == {"concurrency_limit": 3}
+    with pytest.raises(knobs.KnobError, match=r"behaviour\.wms\.split_probabilty: not a wms knob"):
+        knobs.check({"wms": {"split_probabilty": 0.4}})
+    with pytest.raises(knobs.KnobError, match=r"behaviour\.erp\.speed"):
+        knobs.check({"erp": {"speed": 2}})
