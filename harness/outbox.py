@@ -158,39 +158,34 @@ class Outbox:
         ok = status is not None and 200 <= status < 300
         if not ok:
             self.stats["failed"] += 1
-        self.recorder.exchange(
-            Exchange(
-                system=message.system,
-                direction=DIRECTION_TO_SUT,
-                method="POST",
-                path=urlsplit(url).path,
-                sim_time=sim,
-                wall_time=wall,
-                status=status,
-                request_headers=headers,
-                request_body=message.body,
-                response_body=response_body,
-                latency_ms=(time.perf_counter() - started) * 1000,
-                correlation_id=message.event_id,
-                business_keys=(message.event_id, *message.business_keys),
-                error=error,
-            )
+        self._record(
+            message,
+            url,
+            sim_time=sim,
+            wall_time=wall,
+            status=status,
+            request_headers=headers,
+            response_body=response_body,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            error=error,
         )
         return ok
 
     def _record_failure(self, message: Message, url: str, reason: str) -> None:
         self.stats["failed"] += 1
+        self._record(message, url, sim_time=self.world.env.now, wall_time=time.time(), error=reason)
+
+    def _record(self, message: Message, url: str, **outcome: Any) -> None:
+        """One delivery attempt in the History, keyed by the event and the business keys it carries."""
         self.recorder.exchange(
             Exchange(
                 system=message.system,
                 direction=DIRECTION_TO_SUT,
                 method="POST",
                 path=urlsplit(url).path,
-                sim_time=self.world.env.now,
-                wall_time=time.time(),
                 request_body=message.body,
                 correlation_id=message.event_id,
                 business_keys=(message.event_id, *message.business_keys),
-                error=reason,
+                **outcome,
             )
         )
