@@ -44,6 +44,16 @@ class RecordedExchange:
 
 
 @dataclass(frozen=True, slots=True)
+class ExchangeOutline:
+    direction: str
+    system: str
+    status: int | None
+    sim_time: float
+    latency_ms: float | None
+    correlation_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class DomainEvent:
     id: int
     system: str
@@ -134,6 +144,16 @@ class History:
                 request_body=row[12] or b"",
                 response_body=row[13] or b"",
             )
+
+    def exchange_outlines(self) -> Iterator[ExchangeOutline]:
+        """Every exchange without its bodies, oldest first: what timelines need, at a fraction of the memory."""
+        sql = "SELECT direction, system, status, sim_time, latency_ms, correlation_id FROM exchanges ORDER BY id"
+        for row in self._db.execute(sql):
+            yield ExchangeOutline(*row)
+
+    def last_sim_time(self) -> float:
+        row = self._db.execute("SELECT max(sim_time) FROM exchanges").fetchone()
+        return float(row[0] or 0.0)
 
     def count_exchanges(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM exchanges").fetchone()[0])

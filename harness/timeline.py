@@ -47,9 +47,9 @@ def _pending_at(starts: list[float], ends: list[float], at: float) -> int:
 
 
 def build(history: History) -> Timeline:
-    exchanges = list(history.exchanges())
+    exchanges = history.exchange_outlines()
     events = list(history.events())
-    span = max([x.sim_time for x in exchanges] + [e.sim_time for e in events] + [60.0])
+    span = max([history.last_sim_time()] + [e.sim_time for e in events] + [60.0])
     width = _bucket_width(span)
     count = int(span // width) + 1
     starts = [i * width for i in range(count)]
