@@ -82,7 +82,9 @@ def build(history: History) -> Timeline:
         index = slot(exchange.sim_time)
         if exchange.direction == DIRECTION_TO_MOCK:
             requests[exchange.system][index] += 1
-            if exchange.status is None or exchange.status >= 400:
+            # 4xx answers are often expected (an eid: look-up that finds nothing); what hurts is 5xx,
+            # throttling and no answer at all.
+            if exchange.status is None or exchange.status >= 500 or exchange.status == 429:
                 failures[exchange.system][index] += 1
             if exchange.latency_ms is not None:
                 latencies[index].append(exchange.latency_ms)

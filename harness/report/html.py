@@ -179,7 +179,13 @@ def render(verdict: Verdict, timeline: Timeline | None) -> str:
                 "count at bucket end",
             ),
             chart("Load in the systems", timeline.starts, timeline.load, faults, "sampled"),
-            chart("Error rate of SUT requests", timeline.starts, timeline.sut_error_rate, faults, "fraction"),
+            chart(
+                "SUT requests refused (5xx, 429) or unanswered",
+                timeline.starts,
+                timeline.sut_error_rate,
+                faults,
+                "fraction",
+            ),
         ]
     convergence = metrics.get("convergence_after_faults") or []
     if convergence:
