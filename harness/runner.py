@@ -105,7 +105,14 @@ class Run:
             "webhooks_exhausted": stats["exhausted"],
             "drained": self.drained,
             **self.stage.load(),
+            **self._sales_orders_per_erp(),
         }
+
+    def _sales_orders_per_erp(self) -> dict[str, int]:
+        """Across a cutover, how the orders split between the ERP accounts (none without one)."""
+        if self.stage.cutover is None:
+            return {}
+        return {f"sales_orders_{erp.system.replace('-', '_')}": len(erp.state.sales_orders) for erp in self.stage.erps}
 
     async def execute(self) -> Verdict:
         self._wall_start = time.monotonic()
@@ -190,7 +197,8 @@ class Run:
             self.run_dir / "sut.log" if self.sut_process else None,
         )
         for mock in self.stage.mocks:
-            path = sut.webhooks.get(mock.system)
+            # A second ERP account (a cutover's) posts to the ERP receiver: its events name the account.
+            path = sut.webhooks.get(mock.system) or sut.webhooks.get(type(mock).system)
             self.stage.outbox.set_receiver(mock.system, base + path if path else None)
 
     async def _while_sut_lives(self, phase: Any) -> None:

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 from harness import knobs
 from harness.activity import Activity
 from harness.clock import Clock
+from harness.cutover import SUCCESSOR_NUMBERING, Cutover
 from harness.faults import Fault, FaultSite, install
 from harness.faults.gate import FaultGate
 from harness.outbox import Outbox
@@ -45,10 +46,18 @@ class Stage:
     arrivals: OrderArrivals
     faults: list[Fault]
     gates: dict[str, list[Fault]]
+    cutover: Cutover | None = None
+    """A cutover scenario's: it also serves the successor ERP (``cutover.successor``)."""
 
     @property
     def mocks(self) -> list[Mock]:
-        return [self.salesforce, self.erp, self.wms, self.carrier]
+        successor = [self.cutover.successor] if self.cutover else []
+        return [self.salesforce, self.erp, *successor, self.wms, self.carrier]
+
+    @property
+    def erps(self) -> list[ErpMock]:
+        """Every ERP account served: the legacy one, and a cutover's successor."""
+        return [self.erp, self.cutover.successor] if self.cutover else [self.erp]
 
     def served_app(self, mock: Mock) -> ASGIApp:
         """The mock's API behind its fault gate: what the SUT is served."""
@@ -58,6 +67,8 @@ class Stage:
         """Start the business activity; it runs as the world's clock advances."""
         self.world.process(self.arrivals.run())
         self.world.process(self._sample_load())
+        if self.cutover is not None:
+            self.world.process(self.cutover.run())
 
     def load(self) -> dict[str, int]:
         """How loaded the systems are now: what a surge's timeline and metrics show."""
@@ -113,9 +124,22 @@ def build_stage(
     wms = WmsMock(context, carrier, knobs.wms_knobs(scenario.behaviour))
     salesforce.seed(population)
     erp.seed(population, salesforce.account_ids)
+    cutover = None
+    if scenario.cutover is not None:
+        successor = ErpMock(
+            context,
+            system=scenario.cutover.target,
+            event_topics=erp_topics(scenario.workflows),
+            numbering_from=SUCCESSOR_NUMBERING,
+            **knobs.erp_options(scenario.behaviour),
+        )
+        successor.seed(population, salesforce.account_ids, with_stock=False)
+        cutover = Cutover(scenario.cutover, context, erp, successor)
     carrier.seed(population)
     wms.seed(population)
     arrivals = OrderArrivals(world, salesforce, population, scenario.orders, scenario.duration)
     site = FaultSite(world, outbox, recorder)
     faults = install(scenario.faults, site)
-    return Stage(world, outbox, activity, population, salesforce, erp, wms, carrier, arrivals, faults, site.gates)
+    return Stage(
+        world, outbox, activity, population, salesforce, erp, wms, carrier, arrivals, faults, site.gates, cutover
+    )

@@ -80,6 +80,16 @@ class RateProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class CutoverSpec:
+    """The legacy ERP account (``source``) stops taking new sales orders at simulated ``at``; its
+    successor (``target``) takes them from then on, with the stock no open order had committed."""
+
+    at: float
+    source: str = "erp"
+    target: str = "erp-next"
+
+
+@dataclass(frozen=True, slots=True)
 class OrderWorkload:
     count: int | None = None
     """Exactly this many orders; or None, and arrivals follow ``rate``."""
@@ -110,6 +120,7 @@ class Scenario:
     behaviour: dict[str, Any] = field(default_factory=dict)
     checkers: tuple[str, ...] = ()
     """Extra checker specs, paths already made absolute."""
+    cutover: CutoverSpec | None = None
     source: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -292,6 +303,17 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
             f"{path}: workload.orders.lines: up to {lines[1]} distinct products per order, but the catalogue"
             f" has only {population['products']}"
         )
+    cutover = None
+    if "cutover" in data:
+        raw_cutover = data["cutover"]
+        cutover = CutoverSpec(
+            seconds(raw_cutover["at"]), raw_cutover.get("from", "erp"), raw_cutover.get("to", "erp-next")
+        )
+        if not 0 < cutover.at < duration:
+            raise ScenarioError(
+                f"{path}: cutover.at: {cutover.at:g}s must fall inside the trading day (0 to {duration:g}s), "
+                "so that orders are in flight on both sides of it"
+            )
     return Scenario(
         name=data["name"],
         description=data["description"],
@@ -317,6 +339,7 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
         expect=dict(data.get("expect", {})),
         behaviour=dict(data.get("behaviour", {})),
         checkers=tuple(data.get("checkers", [])),
+        cutover=cutover,
         source=str(path),
         raw=data,
     )

@@ -157,10 +157,25 @@ def activated_orders(context: CheckContext) -> dict[str, dict[str, Any]]:
     return {oid: order for oid, order in records.get("Order", {}).items() if order.get("Status") == "Activated"}
 
 
+ERP_ACCOUNTS = ("erp", "erp-next")
+"""The ERP instances a run may serve: the one ERP, and across a cutover its successor too."""
+
+
+def erp_records(context: CheckContext, collection: str) -> list[dict[str, Any]]:
+    """A collection of the ERP's final state (``salesOrders``, ``itemFulfillments``, ``invoices``)
+    from every ERP account of the run, each record naming its ``account``: across a cutover an
+    order is judged against whichever account holds it, and two accounts holding it is a double."""
+    return [
+        {**record, "account": account}
+        for account in ERP_ACCOUNTS
+        for record in context.history.final_state(account).get(collection, [])
+    ]
+
+
 def erp_orders_by_salesforce_id(context: CheckContext) -> dict[str, list[dict[str, Any]]]:
     """ERP sales orders grouped by the Salesforce order they claim (external id, else PO/ref number)."""
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for order in context.history.final_state("erp").get("salesOrders", []):
+    for order in erp_records(context, "salesOrders"):
         key = order.get("externalId") or order.get("otherRefNum")
         if key:
             grouped.setdefault(key, []).append(order)
@@ -171,7 +186,7 @@ def released_erp_orders(context: CheckContext) -> list[dict[str, Any]]:
     """ERP sales orders W3 owes a WMS order: booked, not awaiting approval nor cancelled."""
     return [
         order
-        for order in context.history.final_state("erp").get("salesOrders", [])
+        for order in erp_records(context, "salesOrders")
         if order.get("status") not in ("Pending Approval", "Cancelled")
     ]
 

@@ -52,7 +52,8 @@ class Consistency(Checker):
             Finding(
                 self.name,
                 "every booked ERP order released to the warehouse",
-                f"ERP order {order['tranId']} (id {order['id']}) is {order['status']} but the WMS has no order for it",
+                f"ERP order {order['tranId']} (id {order['id']}, {order['account']}) is {order['status']}"
+                " but the WMS has no order for it",
                 (order["id"], order["tranId"]),
                 {"erp": {"tranId": order["tranId"], "status": order["status"]}, "wms": None},
                 context.trace(order["id"]),
@@ -80,7 +81,7 @@ class Consistency(Checker):
                     Finding(
                         self.name,
                         "every shipment recorded in the ERP, line by line",
-                        f"ERP order {order['tranId']}: the WMS shipped {dict(+shipped)},"
+                        f"ERP order {order['tranId']} ({order['account']}): the WMS shipped {dict(+shipped)},"
                         f" the ERP fulfilled {dict(+fulfilled)}",
                         (order["id"], order["tranId"]),
                         {"wms shipped": dict(shipped), "erp fulfilled": dict(fulfilled)},
@@ -140,7 +141,7 @@ class Consistency(Checker):
                         self.name,
                         "no order lost",
                         f"Salesforce order {order['OrderNumber']} ({order_id}) was activated"
-                        " but the ERP has no order for it",
+                        " but no ERP account has an order for it",
                         (order_id,),
                         {"salesforce": salesforce, "erp": None},
                         context.trace(order_id),

@@ -10,6 +10,7 @@ from harness.checkers import (
     Finding,
     activated_orders,
     erp_orders_by_salesforce_id,
+    erp_records,
     register,
     released_erp_orders,
     shipped_units,
@@ -44,7 +45,7 @@ class ExactlyOnce(Checker):
                         invariant="one ERP sales order per Salesforce order",
                         message=(
                             f"Salesforce order {order['OrderNumber']} ({order_id}) has {len(copies)} ERP sales orders: "
-                            + ", ".join(c["tranId"] for c in copies)
+                            + ", ".join(f"{c['tranId']} ({c['account']})" for c in copies)
                         ),
                         keys=(order_id,),
                         holdings={
@@ -53,7 +54,10 @@ class ExactlyOnce(Checker):
                                 "OrderNumber": order["OrderNumber"],
                                 "ERP_Order_Number__c": order.get("ERP_Order_Number__c"),
                             },
-                            "erp": [{"id": c["id"], "tranId": c["tranId"], "total": c["total"]} for c in copies],
+                            "erp": [
+                                {"account": c["account"], "id": c["id"], "tranId": c["tranId"], "total": c["total"]}
+                                for c in copies
+                            ],
                         },
                         trace=context.trace(order_id),
                         workflow="W1",
@@ -79,15 +83,16 @@ class ExactlyOnce(Checker):
 
     def _fulfilment_and_invoice_per_shipment(self, context: CheckContext) -> list[Finding]:
         """Units fulfilled in the ERP never exceed units the WMS shipped; invoices never exceed fulfilments."""
-        erp = context.history.final_state("erp")
         wms = wms_orders_by_reference(context)
         fulfilled: dict[str, Counter[str]] = {}
-        for doc in erp.get("itemFulfillments", []):
+        for doc in erp_records(context, "itemFulfillments"):
             fulfilled.setdefault(str(doc.get("salesOrder")), Counter()).update(
                 {ln["sku"]: int(ln["quantity"]) for ln in doc["lines"]}
             )
-        invoices: Counter[str] = Counter(str(doc.get("salesOrder")) for doc in erp.get("invoices", []))
-        fulfilments: Counter[str] = Counter(str(doc.get("salesOrder")) for doc in erp.get("itemFulfillments", []))
+        invoices: Counter[str] = Counter(str(doc.get("salesOrder")) for doc in erp_records(context, "invoices"))
+        fulfilments: Counter[str] = Counter(
+            str(doc.get("salesOrder")) for doc in erp_records(context, "itemFulfillments")
+        )
         findings = []
         for order in released_erp_orders(context):
             shipped: Counter[str] = Counter()

@@ -57,6 +57,8 @@ STATE_FILE = "integration.sqlite"
 _TIMEOUTS = httpx.Timeout(5.0, connect=2.0)
 """Every call has a deadline: a hung system costs a worker slot five seconds, not forever."""
 _LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+ERP_NEXT = "erp-next"
+"""The successor ERP account of a cutover, as its events name it."""
 _STOP_GRACE = 2.0
 """Seconds in-progress deliveries get to finish on shutdown; rehearse's ``stop_grace`` is 5 by default."""
 
@@ -104,13 +106,21 @@ def build_app(
                     client_id=settings.erp_client_id,
                     client_secret=settings.erp_client_secret,
                 )
-                capture = order_capture(salesforce, erp, Ledger(database))
+                successors = {}
+                if settings.erp_next_url and settings.erp_next_client_id and settings.erp_next_client_secret:
+                    successors[ERP_NEXT] = Erp(
+                        erp_http,
+                        url=settings.erp_next_url,
+                        client_id=settings.erp_next_client_id,
+                        client_secret=settings.erp_next_client_secret,
+                    )
+                capture = order_capture(salesforce, erp, Ledger(database), successors.get(ERP_NEXT))
                 wms = None
                 if settings.wms_url and settings.wms_token and settings.wms_channel_id:
                     wms = Wms(
                         wms_http, url=settings.wms_url, token=settings.wms_token, channel_id=settings.wms_channel_id
                     )
-                shipping = fulfilment(salesforce, erp, wms, FulfilmentLedger(database), OneAtATime())
+                shipping = fulfilment(salesforce, erp, wms, FulfilmentLedger(database), OneAtATime(), successors)
 
                 async def apply(delivery: Delivery) -> None:
                     message = json.loads(delivery.body)

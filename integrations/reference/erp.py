@@ -18,6 +18,8 @@ from integrations.reference.retrying import PermanentFailure, TransientFailure, 
 from integrations.reference.session import Grant, Session, request_token
 
 RECORDS = "/services/rest/record/v1"
+RETIRED = "ERP_RETIRED"
+"""The error a retired account's cutover script throws at a new sales order (``contracts/sut-environment.md``)."""
 _EARLY_REFRESH = 30.0
 """Seconds before ``expires_in`` runs out that a token is replaced (at most half its life), so none
 expires mid-flight."""
@@ -63,6 +65,10 @@ class TransformedLine:
     quantity: float
 
 
+class AccountRetired(PermanentFailure):
+    """The ERP account takes no new sales orders any more: a cutover moved them to its successor."""
+
+
 def netsuite_error_codes(response: httpx.Response) -> list[str]:
     """NetSuite errors are RFC 9457 problems with the codes in ``o:errorDetails[].o:errorCode``."""
     try:
@@ -92,10 +98,20 @@ class Erp:
         self._session = Session(http, self._log_in, netsuite_error_codes)
 
     async def upsert_sales_order(self, external_id: str, sales_order: dict[str, Any], *, correlation_id: str) -> None:
-        """Creates or updates the one sales order with this external id: safe to repeat, even after a lost answer."""
-        await self._session.request(
-            "PUT", self._sales_order_path(external_id_ref(external_id)), correlation_id=correlation_id, json=sales_order
+        """Creates or updates the one sales order with this external id: safe to repeat, even after a lost answer.
+
+        Raises :class:`AccountRetired` when the account refuses to create it because of a cutover
+        (an order it holds already is updated as before)."""
+        response = await self._session.request(
+            "PUT",
+            self._sales_order_path(external_id_ref(external_id)),
+            correlation_id=correlation_id,
+            json=sales_order,
+            expected=(400,),
         )
+        if response.status_code == 400:
+            codes = netsuite_error_codes(response)
+            raise (AccountRetired if RETIRED in codes else PermanentFailure)(describe(response, codes))
 
     async def create_sales_order(self, sales_order: dict[str, Any], *, correlation_id: str) -> str:
         """Creates a sales order and returns its internal id. Every call creates one more."""
@@ -122,6 +138,13 @@ class Erp:
             )
         except (TypeError, KeyError) as error:
             raise PermanentFailure(f"GET {path}: a sales order without id, tranId or status: {error!r}") from error
+
+    async def holds_sales_order(self, ref: str, *, correlation_id: str) -> bool:
+        """Whether this account has the sales order: across a cutover, which one an order lives in."""
+        response = await self._session.request(
+            "GET", self._sales_order_path(ref), correlation_id=correlation_id, expected=(404,)
+        )
+        return response.status_code != 404
 
     async def read_sales_order_detail(self, ref: str, *, correlation_id: str) -> ErpOrderDetail:
         path = f"{self._sales_order_path(ref)}?expandSubResources=true"

@@ -12,6 +12,10 @@ retried delivery or a lost answer lands on what an earlier attempt made:
 
 Salesforce is updated from what the ledger recorded (every shipment of the order, not only the one
 an event announced), so the lines and the status always describe the whole order.
+
+Across an ERP cutover, an order is released, fulfilled and invoiced in the account that booked it
+(its ``order.booked`` event names the ``account``; the ledger keeps it with the release): an order
+in flight at the cutover finishes in the legacy account, while new orders live in the successor.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ WMS_BACKORDERED = "Exception"
 """ShipBob shipment statuses: shipped or delivered; out of stock (its ``status_details`` say ``OutOfStock``)."""
 
 _EPS = 1e-9
+LEGACY_ERP = "erp"
+"""The account name the ERP's events carry without a cutover (``REHEARSE_ERP_*``)."""
 
 
 def fulfilment_external_id(shipment_id: int) -> str:
@@ -144,13 +150,33 @@ def spread(items: list[OrderItem], per_sku: Mapping[str, float]) -> dict[str, fl
 
 class Fulfilment:
     def __init__(
-        self, salesforce: Salesforce, erp: Erp, wms: Wms | None, ledger: FulfilmentLedger, per_order: OneAtATime
+        self,
+        salesforce: Salesforce,
+        erp: Erp,
+        wms: Wms | None,
+        ledger: FulfilmentLedger,
+        per_order: OneAtATime,
+        successors: Mapping[str, Erp] | None = None,
     ) -> None:
+        """``erp`` is the ERP account named ``erp`` in its events; ``successors`` any other account by
+        its name (a cutover's ``erp-next``)."""
         self.salesforce = salesforce
         self.erp = erp
+        self.erps = {LEGACY_ERP: erp, **(successors or {})}
         self._wms = wms
         self.ledger = ledger
         self._per_order = per_order
+
+    def erp_named(self, account: str) -> Erp:
+        erp = self.erps.get(account)
+        if erp is None:
+            raise PermanentFailure(f"ERP account {account!r} is not configured (REHEARSE_ERP_NEXT_* for erp-next)")
+        return erp
+
+    def erp_holding(self, account: str) -> Erp:
+        """The account a shipment of an order booked in ``account`` is recorded in: that same one.
+        A seam for the flawed variants."""
+        return self.erp_named(account)
 
     @property
     def wms(self) -> Wms:
@@ -163,16 +189,17 @@ class Fulfilment:
     async def handle_erp(self, event: ErpEvent) -> None:
         if event.event_type != "order.booked" or event.record_type != "salesOrder":
             return
-        async with self._per_order.hold(f"erp/{event.record_id}"):
-            await self.release(event.record_id)
+        async with self._per_order.hold(f"{event.account}/{event.record_id}"):
+            await self.release(event.record_id, event.account)
 
-    async def release(self, erp_internal_id: str) -> Release:
-        """Creates the WMS order for an ERP sales order, unless it exists already."""
+    async def release(self, erp_internal_id: str, erp_account: str = LEGACY_ERP) -> Release:
+        """Creates the WMS order for a sales order of the ``erp_account``, unless it exists already."""
         known = self.ledger.release(erp_internal_id)
         if known is not None:
             return known
         correlation = erp_internal_id
-        order = await self.erp.read_sales_order_detail(erp_internal_id, correlation_id=correlation)
+        erp = self.erp_named(erp_account)
+        order = await erp.read_sales_order_detail(erp_internal_id, correlation_id=correlation)
         salesforce_order_id = order.salesforce_order_id
         if salesforce_order_id is None:
             raise PermanentFailure(f"ERP {order.tran_id} names no Salesforce order (externalId, otherRefNum)")
@@ -210,7 +237,7 @@ class Fulfilment:
             if created is None:
                 raise TransientFailure(f"WMS says reference {order.internal_id} exists but does not list it")
             log.info("ERP %s was released before: WMS order %s", order.tran_id, created["id"])
-        release = Release(order.internal_id, order.tran_id, salesforce_order_id, int(created["id"]))
+        release = Release(order.internal_id, order.tran_id, salesforce_order_id, int(created["id"]), erp_account)
         self.ledger.record_release(release)
         log.info("ERP %s released to the WMS as order %s", order.tran_id, release.wms_order_id)
         return release
@@ -221,18 +248,30 @@ class Fulfilment:
         erp_internal_id = str(order["reference_id"])
         release = self.ledger.release(erp_internal_id)
         if release is not None:
-            salesforce_order_id = release.salesforce_order_id
+            salesforce_order_id, account = release.salesforce_order_id, release.erp_account
         else:
-            detail = await self.erp.read_sales_order_detail(erp_internal_id, correlation_id=erp_internal_id)
+            account = await self.account_holding(erp_internal_id)
+            detail = await self.erp_named(account).read_sales_order_detail(
+                erp_internal_id, correlation_id=erp_internal_id
+            )
             if detail.salesforce_order_id is None:
                 raise PermanentFailure(f"ERP {detail.tran_id} names no Salesforce order")
             salesforce_order_id = detail.salesforce_order_id
         async with self._per_order.hold(salesforce_order_id):
-            await self.confirm_shipments(int(order["id"]), erp_internal_id, salesforce_order_id)
+            await self.confirm_shipments(int(order["id"]), erp_internal_id, salesforce_order_id, account)
 
-    async def confirm_shipments(self, wms_order_id: int, erp_internal_id: str, salesforce_order_id: str) -> None:
-        """Records every shipped, unrecorded shipment of the order in the ERP, then brings Salesforce up
-        to date. The WMS order is read afresh: a webhook is a snapshot, and may be late."""
+    async def account_holding(self, erp_internal_id: str) -> str:
+        """Which ERP account has the sales order, for a WMS order the ledger did not see released."""
+        for account, erp in self.erps.items():
+            if len(self.erps) == 1 or await erp.holds_sales_order(erp_internal_id, correlation_id=erp_internal_id):
+                return account
+        raise PermanentFailure(f"no ERP account has sales order {erp_internal_id}")
+
+    async def confirm_shipments(
+        self, wms_order_id: int, erp_internal_id: str, salesforce_order_id: str, account: str = LEGACY_ERP
+    ) -> None:
+        """Records every shipped, unrecorded shipment of the order in the ERP account holding it, then
+        brings Salesforce up to date. The WMS order is read afresh: a webhook is a snapshot, and may be late."""
         current = await self.wms.read_order(wms_order_id, correlation_id=erp_internal_id)
         shipments = [WmsShipment.from_json(s) for s in current.get("shipments") or []]
         refused: list[str] = []
@@ -240,7 +279,7 @@ class Fulfilment:
             if shipment.status != WMS_SHIPPED or self.ledger.shipment_recorded(shipment.id):
                 continue
             try:
-                await self.record_in_erp(erp_internal_id, shipment)
+                await self.record_in_erp(erp_internal_id, shipment, account)
             except PermanentFailure as failure:  # the other shipments still get recorded
                 log.error("WMS shipment %d of ERP order %s: %s", shipment.id, erp_internal_id, failure)
                 refused.append(f"shipment {shipment.id}: {failure}")
@@ -258,26 +297,28 @@ class Fulfilment:
             if shipment.status == WMS_BACKORDERED
             for sku, quantity in shipment.lines.items()
         )
-        erp_status = (await self.erp.read_sales_order(erp_internal_id, correlation_id=salesforce_order_id)).status
+        erp = self.erp_holding(account)
+        erp_status = (await erp.read_sales_order(erp_internal_id, correlation_id=salesforce_order_id)).status
         await self.update_salesforce(salesforce_order_id, backordered=backordered, erp_status=erp_status)
         if refused:
             raise PermanentFailure("; ".join(refused))
 
-    async def record_in_erp(self, erp_internal_id: str, shipment: WmsShipment) -> None:
+    async def record_in_erp(self, erp_internal_id: str, shipment: WmsShipment, account: str = LEGACY_ERP) -> None:
         """One item fulfilment and one invoice for the shipment, each made only if not made before."""
         correlation = erp_internal_id
+        erp = self.erp_holding(account)
         fulfilment_id = fulfilment_external_id(shipment.id)
-        fulfilled = await self.erp.find_transformed("itemFulfillment", fulfilment_id, correlation_id=correlation)
+        fulfilled = await erp.find_transformed("itemFulfillment", fulfilment_id, correlation_id=correlation)
         if fulfilled is None:
-            order = await self.erp.read_sales_order_detail(erp_internal_id, correlation_id=correlation)
+            order = await erp.read_sales_order_detail(erp_internal_id, correlation_id=correlation)
             lines = erp_lines_for(order, shipment.lines)
-            await self.erp.transform_sales_order(
+            await erp.transform_sales_order(
                 erp_internal_id, "itemFulfillment", external_id=fulfilment_id, lines=lines, correlation_id=correlation
             )
             fulfilled = tuple(lines)
         invoice_id = invoice_external_id(shipment.id)
-        if await self.erp.find_transformed("invoice", invoice_id, correlation_id=correlation) is None:
-            await self.erp.transform_sales_order(
+        if await erp.find_transformed("invoice", invoice_id, correlation_id=correlation) is None:
+            await erp.transform_sales_order(
                 erp_internal_id, "invoice", external_id=invoice_id, lines=list(fulfilled), correlation_id=correlation
             )
         log.info("WMS shipment %d recorded in the ERP as %s and %s", shipment.id, fulfilment_id, invoice_id)

@@ -85,6 +85,8 @@ class ErpEvent:
     record_type: str
     record_id: str
     tran_id: str
+    account: str
+    """The ERP account that sent it (``erp``; across a cutover also ``erp-next``)."""
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> ErpEvent:
@@ -95,6 +97,7 @@ class ErpEvent:
             record_type=record["recordType"],
             record_id=str(record["id"]),
             tran_id=str(record["tranId"]),
+            account=message["account"],
         )
 
 

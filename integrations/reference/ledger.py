@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS released_orders (
     erp_internal_id TEXT PRIMARY KEY,
     erp_tran_id TEXT NOT NULL,
     salesforce_order_id TEXT NOT NULL,
-    wms_order_id INTEGER NOT NULL
+    wms_order_id INTEGER NOT NULL,
+    erp_account TEXT NOT NULL DEFAULT 'erp'
 );
 CREATE TABLE IF NOT EXISTS recorded_shipments (
     wms_shipment_id INTEGER PRIMARY KEY,
@@ -81,6 +82,8 @@ class Release:
     erp_tran_id: str
     salesforce_order_id: str
     wms_order_id: int
+    erp_account: str = "erp"
+    """The ERP account holding the sales order: where its shipments are recorded."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class FulfilmentLedger:
 
     def release(self, erp_internal_id: str) -> Release | None:
         row = self._database.execute(
-            "SELECT erp_internal_id, erp_tran_id, salesforce_order_id, wms_order_id FROM released_orders"
+            "SELECT erp_internal_id, erp_tran_id, salesforce_order_id, wms_order_id, erp_account FROM released_orders"
             " WHERE erp_internal_id = ?",
             (erp_internal_id,),
         ).fetchone()
@@ -108,9 +111,15 @@ class FulfilmentLedger:
 
     def record_release(self, release: Release) -> None:
         self._database.execute(
-            "INSERT INTO released_orders (erp_internal_id, erp_tran_id, salesforce_order_id, wms_order_id)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (erp_internal_id) DO NOTHING",
-            (release.erp_internal_id, release.erp_tran_id, release.salesforce_order_id, release.wms_order_id),
+            "INSERT INTO released_orders (erp_internal_id, erp_tran_id, salesforce_order_id, wms_order_id, erp_account)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (erp_internal_id) DO NOTHING",
+            (
+                release.erp_internal_id,
+                release.erp_tran_id,
+                release.salesforce_order_id,
+                release.wms_order_id,
+                release.erp_account,
+            ),
         )
 
     def shipment_recorded(self, wms_shipment_id: int) -> bool:

@@ -4,6 +4,10 @@ status are written back to Salesforce (``contracts/workflows.md``).
 "Exactly once" rests on the ERP upsert keyed by the Salesforce order id: however many times an
 event is delivered, and even when the ERP commits an order but the answer is lost, every attempt
 lands on the same ERP record. The ledger remembers what was captured so that repeats are cheap.
+
+Across an ERP cutover the legacy account is still asked first: it updates an order it booked before
+the cutover (so a retry never books it again in the successor) and refuses a new one as retired,
+which is what sends new orders to the successor account.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import logging
 from typing import Any
 
 from integrations.reference.change_events import OrderChangeEvent
-from integrations.reference.erp import Erp, ErpSalesOrder, external_id_ref
+from integrations.reference.erp import AccountRetired, Erp, ErpSalesOrder, external_id_ref
 from integrations.reference.ledger import Ledger
 from integrations.reference.locks import OneAtATime
 from integrations.reference.salesforce import OrderLine, Salesforce, SalesforceOrder
@@ -37,9 +41,11 @@ def sales_order_for(order: SalesforceOrder, lines: list[OrderLine]) -> dict[str,
 
 
 class OrderCapture:
-    def __init__(self, salesforce: Salesforce, erp: Erp, ledger: Ledger) -> None:
+    def __init__(self, salesforce: Salesforce, erp: Erp, ledger: Ledger, successor: Erp | None = None) -> None:
+        """``successor``: the ERP account that takes new orders once ``erp`` is retired by a cutover."""
         self.salesforce = salesforce
         self.erp = erp
+        self.successor = successor
         self.ledger = ledger
         self._per_order = OneAtATime()
 
@@ -76,7 +82,18 @@ class OrderCapture:
         if known is not None:
             return known
         lines = await self.salesforce.read_order_items(order.id)
-        await self.erp.upsert_sales_order(order.id, sales_order_for(order, lines), correlation_id=order.id)
-        sales_order = await self.erp.read_sales_order(external_id_ref(order.id), correlation_id=order.id)
+        erp = await self.book(order.id, sales_order_for(order, lines))
+        sales_order = await erp.read_sales_order(external_id_ref(order.id), correlation_id=order.id)
         self.ledger.record(order.id, sales_order)
         return sales_order
+
+    async def book(self, order_id: str, sales_order: dict[str, Any]) -> Erp:
+        """Upserts the sales order in the account that takes it, and returns that account."""
+        try:
+            await self.erp.upsert_sales_order(order_id, sales_order, correlation_id=order_id)
+            return self.erp
+        except AccountRetired:
+            if self.successor is None:
+                raise
+        await self.successor.upsert_sales_order(order_id, sales_order, correlation_id=order_id)
+        return self.successor

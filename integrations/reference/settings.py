@@ -39,6 +39,10 @@ class Settings:
     carrier_webhook_secret: str | None = None
     """The fulfilment workflows' systems (W3-W5) are optional: a W1-only rehearsal may leave them out,
     and the workflows that need them fail their deliveries with the variable's name until they are set."""
+    erp_next_url: str | None = None
+    erp_next_client_id: str | None = None
+    erp_next_client_secret: str | None = None
+    """The successor ERP account of a cutover rehearsal (``REHEARSE_ERP_NEXT_*``); absent otherwise."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -67,4 +71,7 @@ class Settings:
             wms_token=environ.get("REHEARSE_WMS_TOKEN") or None,
             wms_channel_id=environ.get("REHEARSE_WMS_CHANNEL_ID") or None,
             carrier_webhook_secret=environ.get("REHEARSE_CARRIER_WEBHOOK_SECRET") or None,
+            erp_next_url=(environ.get("REHEARSE_ERP_NEXT_URL") or "").rstrip("/") or None,
+            erp_next_client_id=environ.get("REHEARSE_ERP_NEXT_CLIENT_ID") or None,
+            erp_next_client_secret=environ.get("REHEARSE_ERP_NEXT_CLIENT_SECRET") or None,
         )

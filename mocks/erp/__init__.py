@@ -50,15 +50,20 @@ class ErpMock(Mock):
         workers: int = 4,
         service_time: float = 0.25,
         event_topics: tuple[str, ...] = (),
+        numbering_from: int = 0,
     ) -> None:
         """``event_topics``: the user-event scripts deployed (see :mod:`mocks.erp.events`); none by
-        default, so a SUT that does not consume ERP events is never sent any."""
+        default, so a SUT that does not consume ERP events is never sent any. ``numbering_from``:
+        see :class:`ErpState` (a cutover's successor account numbers past the legacy's)."""
         super().__init__(context)
         # The base class names a system per class; an ERP account is named per instance.
         self.__dict__["system"] = system
         world = context.world
         self.state = ErpState(
-            lambda: world.clock.datetime_at(world.env.now), tax_rate=tax_rate, default_order_status=default_order_status
+            lambda: world.clock.datetime_at(world.env.now),
+            tax_rate=tax_rate,
+            default_order_status=default_order_status,
+            numbering_from=numbering_from,
         )
         self.token_lifetime = token_lifetime
         self.credentials = CREDENTIALS
@@ -69,14 +74,15 @@ class ErpMock(Mock):
         context.outbox.open_channel(system, RETRY_SCHEDULE)
         self.state.listeners.append(self._publish)
 
-    def seed(self, population: Population, account_ids: dict[str, str]) -> None:
+    def seed(self, population: Population, account_ids: dict[str, str], *, with_stock: bool = True) -> None:
         """Master data and opening stock as a migration left them: customers keyed by their
-        Salesforce account id, items by SKU, locations by name."""
+        Salesforce account id, items by SKU, locations by name. A cutover's successor account is
+        seeded ``with_stock=False``: its stock arrives at the cutover (:meth:`hand_over_to`)."""
         for location in population.locations:
             self.state.add_location(location)
         for product in population.products:
             item = self.state.add_item(product.sku, product.name, basePrice=product.price)
-            for location_name, quantity in product.stock.items():
+            for location_name, quantity in product.stock.items() if with_stock else ():
                 self.state.set_opening_stock(item.id, self.state.location_named(location_name).id, quantity)
         for customer in population.customers:
             self.state.add_customer(customer.name, account_ids[customer.number], email=customer.email)
@@ -88,6 +94,25 @@ class ErpMock(Mock):
         )
         self.context.record(self.system, "inventory.received", sku, {"location": location, "quantity": quantity})
         return bin_
+
+    def hand_over_to(self, successor: ErpMock) -> dict[str, float]:
+        """The cutover at its instant: this account refuses new sales orders from now on, and the
+        stock no open order has committed moves to ``successor`` (an adjustment out here, a receipt
+        there), so the orders booked here still ship from here and nothing is counted twice.
+        Returns the units moved per ``SKU@location``."""
+        self.state.closed_to_new_orders = (
+            f"{self.system} is retired for new sales orders; book them in {successor.system}."
+        )
+        moved: dict[str, float] = {}
+        for (item_id, location_id), stock in sorted(self.state.bins.items()):
+            quantity = stock.available
+            if quantity <= 0:
+                continue
+            sku, location = self.state.items[item_id].name, self.state.locations[location_id].name
+            self.receive_stock(sku, location, -quantity)
+            successor.receive_stock(sku, location, quantity)
+            moved[f"{sku}@{location}"] = quantity
+        return moved
 
     def asgi_app(self) -> ASGIApp:
         """The account's REST API behind its governor; apps built twice share tokens, books and limits."""

@@ -83,6 +83,9 @@ TRANSFORM_LINE_FIELDS = frozenset(
     {"orderLine", "quantity", "itemReceive", "location", "custcol_disposition", "item", "rate"}
 )
 DISPOSITIONS = ("restock", "damaged", "dispose")
+RETIRED_ERROR_CODE = "ERP_RETIRED"
+"""What a retired account's cutover script (a ``beforeSubmit`` user event on sales orders) throws,
+as NetSuite reports a script error: under the name the script gave it."""
 """What a return receipt does with a unit: back on the shelf, or written off (damaged or disposed)."""
 
 TRANSFORMS = {
@@ -236,12 +239,17 @@ class ErpState:
         *,
         tax_rate: float = 0.0,
         default_order_status: str = "B",
+        numbering_from: int = 0,
     ) -> None:
+        """``numbering_from`` offsets internal ids and document numbers: a successor account set up
+        for a cutover numbers past the legacy's range, so no id or ``SO`` number means two orders."""
         if default_order_status not in ("A", "B"):
             raise ValueError("a new sales order is Pending Approval (A) or Pending Fulfillment (B)")
         self._stamp = stamp
-        self._next_id = 100
-        self._next_tran: dict[str, int] = dict.fromkeys(TRANSACTION_TYPES, 1000)
+        self._next_id = numbering_from + 100
+        self._next_tran: dict[str, int] = dict.fromkeys(TRANSACTION_TYPES, numbering_from + 1000)
+        self.closed_to_new_orders: str | None = None
+        """Set at a cutover: the message a new sales order is refused with (existing ones carry on)."""
         self.tax_rate = tax_rate
         self.default_order_status = default_order_status
         self.customers: dict[str, Entity] = {}
@@ -442,6 +450,8 @@ class ErpState:
     # -- sales orders -----------------------------------------------------------------------------------
 
     def create_sales_order(self, body: dict[str, Any], external_id: str | None = None) -> Transaction:
+        if self.closed_to_new_orders is not None:
+            raise NetSuiteError(400, RETIRED_ERROR_CODE, self.closed_to_new_orders)
         _check_fields(body, SALES_ORDER_FIELDS, "salesOrder")
         entity = self._reference(self.customers, body.get("entity"), "entity")
         location = self._optional_location(body)
