@@ -1,0 +1,84 @@
+"""W1 across an ERP cutover, against two real mock ERP accounts: the legacy account is asked first,
+so an order it holds is never booked again in the successor, and a new one goes to the successor
+only once the legacy refuses it as retired."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import httpx
+import pytest
+
+from harness.clock import Clock
+from harness.outbox import Outbox
+from harness.population import generate
+from harness.recorder import Recorder
+from harness.world import World
+from integrations.reference.erp import AccountRetired, Erp
+from integrations.reference.ledger import Ledger
+from integrations.reference.order_capture import OrderCapture
+from integrations.reference.salesforce import Salesforce
+from mocks.base import MockContext
+from mocks.erp import ErpMock
+from mocks.salesforce import SalesforceMock
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def accounts(tmp_path) -> tuple[ErpMock, ErpMock, str]:  # type: ignore[no-untyped-def]
+    recorder = Recorder(tmp_path / "h.sqlite")
+    world = World(Clock(None), 3)
+    context = MockContext(world, Outbox(world, recorder, httpx.AsyncClient()), recorder)
+    population = generate(3, customers=2, products=2)
+    salesforce = SalesforceMock(context)
+    salesforce.seed(population)
+    legacy = ErpMock(context)
+    successor = ErpMock(context, system="erp-next", numbering_from=1_000_000)
+    legacy.seed(population, salesforce.account_ids)
+    successor.seed(population, salesforce.account_ids)
+    customer = salesforce.account_ids[population.customers[0].number]
+    yield legacy, successor, customer
+    recorder.close()
+
+
+def client(mock: ErpMock, http: httpx.AsyncClient) -> Erp:
+    credentials = mock.credentials
+    return Erp(
+        http, url=f"http://{mock.system}.test", client_id=credentials.client_id, client_secret=credentials.client_secret
+    )
+
+
+def body(customer: str) -> dict[str, object]:
+    return {
+        "entity": {"externalId": customer},
+        "item": {"items": [{"item": {"externalId": "SKU-00001"}, "quantity": 1}]},
+    }
+
+
+async def test_new_orders_go_to_the_successor_only_once_the_legacy_is_retired(accounts) -> None:  # type: ignore[no-untyped-def]
+    legacy, successor, customer = accounts
+    routes = httpx.AsyncClient(
+        mounts={
+            "http://erp.test": httpx.ASGITransport(app=legacy.asgi_app()),
+            "http://erp-next.test": httpx.ASGITransport(app=successor.asgi_app()),
+        }
+    )
+    async with routes:
+        capture = OrderCapture(
+            Salesforce(routes, login_url="http://sf.test", client_id="-", client_secret="-"),
+            client(legacy, routes),
+            Ledger(sqlite3.connect(":memory:")),
+            client(successor, routes),
+        )
+        assert await capture.book("SF-BEFORE", body(customer)) is capture.erp
+        legacy.hand_over_to(successor)
+        assert await capture.book("SF-BEFORE", body(customer)) is capture.erp  # a retry after a lost answer
+        assert await capture.book("SF-AFTER", body(customer)) is capture.successor
+
+        without_successor = OrderCapture(capture.salesforce, capture.erp, capture.ledger)
+        with pytest.raises(AccountRetired):
+            await without_successor.book("SF-LATE", body(customer))
+
+    assert [o.external_id for o in legacy.state.sales_orders.values()] == ["SF-BEFORE"]
+    assert [o.external_id for o in successor.state.sales_orders.values()] == ["SF-AFTER"]
