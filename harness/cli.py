@@ -142,7 +142,7 @@ def run_command(
         sut_config.url, sut_config.command = sut_url, None
     sut_config.webhooks.update(_pairs(webhook or [], "--webhook"))
     ports = {}
-    for system, value in _pairs(port or [], "--port", (*DEFAULT_WEBHOOKS, "salesforce-https")).items():
+    for system, value in _pairs(port or [], "--port", (*DEFAULT_WEBHOOKS, "salesforce-https", "erp-next")).items():
         if not value.isdigit() or int(value) > 65535:
             raise _fail(f"--port {system}={value}: not a port number")
         ports[system] = int(value)
