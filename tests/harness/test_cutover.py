@@ -41,10 +41,16 @@ def order_body(stage: Stage, customer: int = 0) -> dict[str, Any]:
     return {**ORDER_BODY, "entity": {"externalId": account}}
 
 
-def erp_client(mock: ErpMock) -> Erp:
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=mock.asgi_app()))
+def erp_client(mock: ErpMock, http: httpx.AsyncClient) -> Erp:
+    credentials = mock.credentials
     return Erp(
-        http, url="http://erp.test", client_id=mock.credentials.client_id, client_secret=mock.credentials.client_secret
+        http, url=f"http://{mock.system}.test", client_id=credentials.client_id, client_secret=credentials.client_secret
+    )
+
+
+def served(*mocks: ErpMock) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        mounts={f"http://{mock.system}.test": httpx.ASGITransport(app=mock.asgi_app()) for mock in mocks}
     )
 
 
@@ -92,13 +98,14 @@ def test_at_the_cutover_the_legacy_refuses_new_orders_and_hands_its_free_stock_o
             assert all(abs(stock.on_hand - stock.committed) < 1e-9 for stock in legacy.state.bins.values())
             assert in_flight.lines[0].committed == 1
 
-            legacy_api, successor_api = erp_client(legacy), erp_client(successor)
-            with pytest.raises(AccountRetired, match="ERP_RETIRED"):
-                await legacy_api.upsert_sales_order("SF-AFTER", order_body(stage), correlation_id="t")
-            # The order booked before the cutover is still the legacy's to update, fulfil and invoice.
-            await legacy_api.upsert_sales_order("SF-BEFORE", {"memo": "still here"}, correlation_id="t")
-            assert in_flight.memo == "still here"
-            await successor_api.upsert_sales_order("SF-AFTER", order_body(stage), correlation_id="t")
+            async with served(legacy, successor) as http:
+                legacy_api, successor_api = erp_client(legacy, http), erp_client(successor, http)
+                with pytest.raises(AccountRetired, match="ERP_RETIRED"):
+                    await legacy_api.upsert_sales_order("SF-AFTER", order_body(stage), correlation_id="t")
+                # The order booked before the cutover is still the legacy's to update, fulfil and invoice.
+                await legacy_api.upsert_sales_order("SF-BEFORE", {"memo": "still here"}, correlation_id="t")
+                assert in_flight.memo == "still here"
+                await successor_api.upsert_sales_order("SF-AFTER", order_body(stage), correlation_id="t")
             assert "SF-AFTER" not in {o.external_id for o in legacy.state.sales_orders.values()}
 
     asyncio.run(check())

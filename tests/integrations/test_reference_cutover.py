@@ -4,6 +4,7 @@ only once the legacy refuses it as retired."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import httpx
@@ -29,7 +30,8 @@ pytestmark = pytest.mark.anyio
 def accounts(tmp_path) -> tuple[ErpMock, ErpMock, str]:  # type: ignore[no-untyped-def]
     recorder = Recorder(tmp_path / "h.sqlite")
     world = World(Clock(None), 3)
-    context = MockContext(world, Outbox(world, recorder, httpx.AsyncClient()), recorder)
+    never_sends = httpx.AsyncClient()  # the outbox has no receiver here
+    context = MockContext(world, Outbox(world, recorder, never_sends), recorder)
     population = generate(3, customers=2, products=2)
     salesforce = SalesforceMock(context)
     salesforce.seed(population)
@@ -40,6 +42,7 @@ def accounts(tmp_path) -> tuple[ErpMock, ErpMock, str]:  # type: ignore[no-untyp
     customer = salesforce.account_ids[population.customers[0].number]
     yield legacy, successor, customer
     recorder.close()
+    asyncio.run(never_sends.aclose())
 
 
 def client(mock: ErpMock, http: httpx.AsyncClient) -> Erp:

@@ -22,7 +22,8 @@ class FulfilInTheCurrentErp(Fulfilment):
     current = LEGACY_ERP
 
     async def release(self, erp_internal_id: str, erp_account: str = LEGACY_ERP) -> Release:
-        self.current = erp_account if erp_account != LEGACY_ERP else self.current
+        if erp_account != LEGACY_ERP:
+            self.current = erp_account
         return await super().release(erp_internal_id, erp_account)
 
     def erp_holding(self, account: str) -> Erp:
