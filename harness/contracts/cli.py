@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from harness.contracts import provider_check
 from harness.contracts.pact_verification import PactFileError, verify_pact
 from harness.verdict import EXIT_HARNESS_ERROR
 
@@ -52,3 +54,62 @@ def verify_pact_command(
         out.print(f"{len(failed)} of {len(verification.outcomes)} interactions failed", highlight=False)
         raise typer.Exit(EXIT_FAILED)
     out.print(f"all {len(verification.outcomes)} interactions verified", highlight=False)
+
+
+def _headers(token: str | None, api_key: str | None, header: list[str]) -> dict[str, str]:
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if api_key:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{api_key}:".encode()).decode()
+    for value in header:
+        name, sep, rest = value.partition("=")
+        if not sep or not name.strip():
+            raise _fail(f"--header {value!r}: expected NAME=VALUE")
+        headers[name.strip()] = rest
+    return headers
+
+
+@app.command("check-provider")
+def check_provider_command(
+    system: Annotated[str, typer.Option(help=f"Whose contract: {', '.join(provider_check.SYSTEMS)}.")],
+    base_url: Annotated[str, typer.Option(help="The vendor's API root, e.g. https://sandbox-api.shipbob.com.")],
+    spec: Annotated[
+        str | None, typer.Option(help="OpenAPI path or URL. Default: contracts/openapi/<system>.json.")
+    ] = None,
+    allow_writes: Annotated[
+        bool, typer.Option(help="Also send generated writes (POST/PUT/PATCH/DELETE); loopback base URLs only.")
+    ] = False,
+    max_cases: Annotated[int, typer.Option(help="Generated requests per operation.", min=1)] = 20,
+    time_budget: Annotated[float, typer.Option(help="Wall seconds for the whole check.", min=1)] = 300.0,
+    token: Annotated[str | None, typer.Option(help="Bearer token (Salesforce, ERP, WMS).")] = None,
+    api_key: Annotated[str | None, typer.Option(help="API key, sent as basic-auth user (carrier).")] = None,
+    header: Annotated[
+        list[str] | None, typer.Option(help="NAME=VALUE sent with every request, e.g. shipbob_channel_id=100.")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Report path prefix: writes PREFIX.md and PREFIX.json.")] = None,
+) -> None:
+    """Check a vendor's API against our contract for it (read-only by default). Exit 0 conforms, 1 not, 2 error."""
+    if system not in provider_check.SYSTEMS:
+        raise _fail(f"--system {system!r}: not one of {', '.join(provider_check.SYSTEMS)}")
+    headers = _headers(token, api_key, header or [])
+    try:
+        result = provider_check.check_provider(
+            system,
+            base_url,
+            spec=spec or str(provider_check.default_spec(system)),
+            headers=headers,
+            allow_writes=allow_writes,
+            max_cases=max_cases,
+            time_budget=time_budget,
+            progress=lambda op: out.print(
+                f"{op.operation}: "
+                + (f"skipped ({op.skipped})" if op.skipped else f"{op.conformed}/{op.cases} cases conform"),
+                highlight=False,
+            ),
+        )
+    except provider_check.ProviderCheckError as exc:
+        raise _fail(str(exc)) from exc
+    markdown, data = provider_check.write_report(result, report or Path(f"provider-check-{system}"))
+    out.print(f"{'conforms' if result.passed else 'DOES NOT CONFORM'}; report: {markdown} and {data}", highlight=False)
+    raise typer.Exit(0 if result.passed else EXIT_FAILED)
