@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +12,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from harness.contracts import provider_check
+from harness.contracts import provider_check, sut_fuzzing
 from harness.contracts.pact_verification import PactFileError, verify_pact
+from harness.sut import DEFAULT_WEBHOOKS, SutConfig, SutError
 from harness.verdict import EXIT_HARNESS_ERROR
 
 app = typer.Typer(
@@ -24,6 +26,7 @@ app = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 EXIT_FAILED = 1
+FINDINGS_SHOWN = 5
 
 
 def _fail(message: str) -> typer.Exit:
@@ -112,4 +115,75 @@ def check_provider_command(
         raise _fail(str(exc)) from exc
     markdown, data = provider_check.write_report(result, report or Path(f"provider-check-{system}"))
     out.print(f"{'conforms' if result.passed else 'DOES NOT CONFORM'}; report: {markdown} and {data}", highlight=False)
+    raise typer.Exit(0 if result.passed else EXIT_FAILED)
+
+
+@app.command("fuzz-sut")
+def fuzz_sut_command(
+    sut: Annotated[
+        str | None, typer.Option(help="Command that starts the integration under test. Default: the reference one.")
+    ] = None,
+    sut_url: Annotated[str | None, typer.Option(help="Base URL of an integration already running.")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="rehearse.toml with a [sut] section. Default: ./rehearse.toml if present.")
+    ] = None,
+    webhook: Annotated[
+        list[str] | None, typer.Option(help="SYSTEM=PATH: where the SUT receives that system's webhooks.")
+    ] = None,
+    spec: Annotated[Path, typer.Option(help="The receivers' OpenAPI.")] = sut_fuzzing.SPEC_PATH,
+    max_cases: Annotated[
+        int, typer.Option(help="Generated cases per receiver, per kind (malformed, valid).", min=1)
+    ] = 50,
+    deadline: Annotated[float, typer.Option(help="Wall seconds of fuzzing at most.", min=1)] = 120.0,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where run folders go.")] = Path("runs"),
+) -> None:
+    """Fuzz the SUT's webhook receivers: bad input gets 4xx, never 5xx, and no write to any mock. Exit 0/1/2."""
+    if sut and sut_url:
+        raise _fail("give --sut or --sut-url, not both")
+    config_path = config or (Path("rehearse.toml") if Path("rehearse.toml").is_file() else None)
+    try:
+        sut_config = SutConfig.from_file(config_path) if config_path else SutConfig()
+    except SutError as exc:
+        raise _fail(str(exc)) from exc
+    if sut:
+        sut_config.command, sut_config.url = sut, None
+    if sut_url:
+        sut_config.url, sut_config.command = sut_url, None
+    for value in webhook or []:
+        system, sep, path = value.partition("=")
+        if not sep or system not in DEFAULT_WEBHOOKS or not path:
+            raise _fail(f"--webhook {value!r}: expected SYSTEM=PATH, SYSTEM one of {', '.join(DEFAULT_WEBHOOKS)}")
+        sut_config.webhooks[system] = path
+    try:
+        result = asyncio.run(
+            sut_fuzzing.fuzz_sut(
+                sut_config,
+                spec=spec,
+                out_dir=out_dir,
+                max_cases=max_cases,
+                time_budget=deadline,
+                progress=lambda line: err.print(line, highlight=False),
+            )
+        )
+    except sut_fuzzing.FuzzError as exc:
+        raise _fail(str(exc)) from exc
+    table = Table("receiver", "cases", "findings")
+    for system, cases in result.cases.items():
+        table.add_row(system, str(cases), str(sum(f.receiver == system for f in result.findings)))
+    out.print(table)
+    rate = result.total_cases / result.seconds if result.seconds else 0.0
+    out.print(
+        f"{result.total_cases} cases in {result.seconds:.1f} s ({rate:.1f}/s)"
+        + (" (stopped at the deadline)" if result.stopped_by_deadline else ""),
+        highlight=False,
+    )
+    for finding in result.findings[:FINDINGS_SHOWN]:
+        out.print(f"FAILED {finding.receiver}: {finding.problem} (expected {finding.expected})", highlight=False)
+        out.print(f"  request body: {finding.request['body'][:200]}", highlight=False)
+        out.print(f"  response: {finding.response[:200]}", highlight=False)
+    if len(result.findings) > FINDINGS_SHOWN:
+        out.print(f"... and {len(result.findings) - FINDINGS_SHOWN} more", highlight=False)
+    for write in result.writes:
+        out.print(f"FAILED side effect: the SUT wrote to a mock while fuzzed: {write}", highlight=False)
+    out.print(f"{'passed' if result.passed else 'FAILED'}; details: {result.run_dir / 'fuzz.json'}", highlight=False)
     raise typer.Exit(0 if result.passed else EXIT_FAILED)
