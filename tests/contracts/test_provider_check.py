@@ -207,3 +207,14 @@ def test_a_spec_that_does_not_load_and_a_url_that_does_not_answer_exit_2(spec: P
     assert code == 2 and "no such file" in output, output
     code, output = check("--base-url", "http://127.0.0.1:9", "--spec", str(spec))
     assert code == 2 and "does not answer" in output, output
+
+
+def test_a_spec_given_by_url_is_loaded_from_there(wrong_provider: str, tmp_path: Path) -> None:
+    # The app's own OpenAPI describes what it does, so it conforms to that, if not to ours.
+    code, output = check(
+        "--base-url", wrong_provider, "--spec", f"{wrong_provider}/openapi.json", "--report", str(tmp_path / "r")
+    )
+    assert code == 0, output
+    assert json.loads((tmp_path / "r.json").read_text())["totals"]["operations_tried"] == 2
+    code, output = check("--base-url", wrong_provider, "--spec", "http://127.0.0.1:9/openapi.json")
+    assert code == 2 and "does not load" in output, output
