@@ -112,13 +112,26 @@ def _problems(error: dict[str, Any]) -> list[str]:
 
 
 def _outcomes(pact: dict[str, Any], results: dict[str, Any]) -> list[InteractionOutcome]:
-    """One outcome per interaction, from the verifier's JSON result (``errors`` name failed ones)."""
+    """One outcome per interaction, from the verifier's JSON result (``errors`` name failed ones).
+
+    An error naming no interaction of the file still fails the verification, and so does an overall
+    ``result`` of false: a pact the verifier half-read must never look verified.
+    """
     errors = [(str(error.get("interaction", "")), _problems(error)) for error in results.get("errors", [])]
+    for name, problems in errors:
+        if name == "Failed to load pact":
+            raise PactFileError(f"the pact verifier could not load it: {'; '.join(problems)}")
     outcomes = []
+    matched: set[str] = set()
     for interaction in pact["interactions"]:
         description = interaction["description"]
-        problems = [p for name, found in errors if _names(name, description) for p in found]
+        named = [(name, found) for name, found in errors if _names(name, description)]
+        matched.update(name for name, _ in named)
+        problems = [p for _, found in named for p in found]
         outcomes.append(InteractionOutcome(description, not problems, problems))
+    outcomes += [InteractionOutcome(name, False, found) for name, found in errors if name not in matched]
+    if results.get("result") is False and all(outcome.passed for outcome in outcomes):
+        outcomes.append(InteractionOutcome("(verification)", False, ["the verifier reported a failure"]))
     return outcomes
 
 

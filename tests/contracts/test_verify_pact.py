@@ -84,3 +84,13 @@ def test_provider_states_seed_the_erp_and_the_warehouse() -> None:
         assert next(w for w in stage.wms.state.warehouses if w.name == "WH-NORTH").on_hand["SKU-9"] == 7
         with pytest.raises(provider_states.UnknownState, match="known: 'customer C1 exists'"):
             provider_states.set_up(stage, "the moon is full", None)
+
+
+def test_a_pact_the_verifier_cannot_load_is_refused_not_passed(tmp_path: Path) -> None:
+    pact = json.loads((EXAMPLES / "good.json").read_text())
+    pact["interactions"][1]["type"] = "Weird/Thing"
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(pact))
+    done = verify(path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "could not load it" in done.stderr and "Weird/Thing" in done.stderr
