@@ -23,7 +23,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,20 +98,9 @@ class FuzzResult:
             "seconds": round(self.seconds, 2),
             "cases_per_second": round(self.total_cases / self.seconds, 1) if self.seconds else None,
             "stopped_by_deadline": self.stopped_by_deadline,
-            "findings": [_finding_json(f) for f in self.findings],
+            "findings": [asdict(f) for f in self.findings],
             "writes_to_mocks": self.writes,
         }
-
-
-def _finding_json(finding: FuzzFinding) -> dict[str, Any]:
-    return {
-        "receiver": finding.receiver,
-        "problem": finding.problem,
-        "expected": finding.expected,
-        "status": finding.status,
-        "request": finding.request,
-        "response": finding.response,
-    }
 
 
 def load_receiver_spec(spec: Path) -> Any:
