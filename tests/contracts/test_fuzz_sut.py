@@ -97,7 +97,7 @@ def serve() -> Iterator[object]:
     loop.close()
 
 
-def fuzz_carrier(url: str, cases: int = 15) -> FuzzResult:
+def fuzz_carrier(url: str, cases: int = 10) -> FuzzResult:
     result = FuzzResult(Path("."))
     operation = next(
         r.ok() for r in load_receiver_spec(SPEC).get_all_operations() if r.ok().path == "/webhooks/carrier"
@@ -114,7 +114,7 @@ def fuzz_carrier(url: str, cases: int = 15) -> FuzzResult:
 
 def test_a_receiver_that_keeps_the_contract_passes(serve) -> None:  # type: ignore[no-untyped-def]
     result = fuzz_carrier(serve(receiver_app("keeps")))
-    assert result.cases["carrier"] > 30
+    assert result.cases["carrier"] > 20
     assert result.findings == []
 
 
