@@ -74,6 +74,10 @@ class Outbox:
         else:
             self._receivers[system] = url
 
+    def receiver(self, system: str) -> str | None:
+        """Where the SUT receives this system's webhooks, once the run has started it."""
+        return self._receivers.get(system)
+
     def add_shaper(self, shaper: DeliveryShaper) -> None:
         self._shapers.append(shaper)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -76,12 +76,13 @@ def build_app(
     order_capture: type[OrderCapture] = OrderCapture,
     fulfilment: type[Fulfilment] = Fulfilment,
     transport: httpx.AsyncBaseTransport | None = None,
+    read_carrier_event: Callable[[bytes], tuple[TrackerEvent, dict[str, Any]]] = parse_carrier_event,
 ) -> FastAPI:
     """The integration, configured.
 
     ``deduplicate_events=False`` stores every delivery of an event as a new one; ``order_capture``
     replaces W1, ``fulfilment`` W3 to W5. ``transport`` carries the calls to Salesforce and the ERP (tests route them to
-    in-process fakes); by default they go over the network.
+    in-process fakes); by default they go over the network. ``read_carrier_event`` reads a signed carrier event's body.
     """
 
     @asynccontextmanager
@@ -238,7 +239,7 @@ def build_app(
         except BadSignature as bad:
             return JSONResponse({"error": "invalid_signature", "detail": str(bad)}, status_code=401)
         try:
-            event, message = parse_carrier_event(body)
+            event, message = read_carrier_event(body)
         except InvalidEvent as invalid:
             return refused(invalid)
         if event.description not in CARRIER_TOPICS_ACTED_ON:
