@@ -23,6 +23,7 @@ from harness.outbox import Outbox
 from harness.population import Population, generate
 from harness.recorder import Recorder
 from harness.workload.orders import OrderArrivals
+from harness.workload.returns import ReturnRequests
 from harness.world import World
 from mocks.base import Mock, MockContext
 from mocks.carrier import CarrierMock
@@ -45,6 +46,7 @@ class Stage:
     arrivals: OrderArrivals
     faults: list[Fault]
     gates: dict[str, list[Fault]]
+    returns: ReturnRequests | None = None
 
     @property
     def mocks(self) -> list[Mock]:
@@ -57,6 +59,8 @@ class Stage:
     def open_trading(self) -> None:
         """Start the business activity; it runs as the world's clock advances."""
         self.world.process(self.arrivals.run())
+        if self.returns is not None:
+            self.world.process(self.returns.run())
         self.world.process(self._sample_load())
 
     def load(self) -> dict[str, int]:
@@ -118,4 +122,9 @@ def build_stage(
     arrivals = OrderArrivals(world, salesforce, population, scenario.orders, scenario.duration)
     site = FaultSite(world, outbox, recorder)
     faults = install(scenario.faults, site)
-    return Stage(world, outbox, activity, population, salesforce, erp, wms, carrier, arrivals, faults, site.gates)
+    returns = None
+    if scenario.returns is not None and "W6" in scenario.workflows:
+        returns = ReturnRequests(world, salesforce, erp, wms, scenario.returns, scenario.duration)
+    return Stage(
+        world, outbox, activity, population, salesforce, erp, wms, carrier, arrivals, faults, site.gates, returns
+    )
