@@ -70,6 +70,14 @@ class Received:
         return cls({sku: dict(by) for sku, by in units.items()})
 
 
+@dataclass(frozen=True)
+class Authorised:
+    """A return case brought into the ERP and the WMS: its return authorisation and the units asked back."""
+
+    rma: dict[str, Any]
+    wanted: dict[str, int]
+
+
 def spread_over(lines: list[tuple[str, str, float]], per_sku: dict[str, int]) -> dict[str, float]:
     """Per-SKU units over ``(id, sku, capacity)`` lines, first lines first; the last line of a SKU takes any excess."""
     left: defaultdict[str, float] = defaultdict(float, per_sku)
@@ -104,11 +112,12 @@ class Returns:
             async with self._per_case.hold(case_id):
                 await self.open(case_id)
 
-    async def open(self, case_id: str) -> None:
-        """One return authorisation and one WMS return for a new return case; the case moves to Working."""
+    async def open(self, case_id: str) -> Authorised | None:
+        """One return authorisation and one WMS return for a new return case; the case moves to Working.
+        ``None`` for a case that is no open return."""
         case = await self.salesforce.read_case(case_id)
         if case.type != "Return" or case.order_id is None or case.status == "Closed":
-            return
+            return None
         lines = await self.salesforce.read_return_lines(case_id)
         if not lines:
             raise PermanentFailure(f"return case {case.number} has no return lines")
@@ -127,6 +136,7 @@ class Returns:
                 [{"attributes": {"type": "Case"}, "id": case_id, **fields}], correlation_id=case_id
             )
         log.info("return case %s authorised as ERP %s", case.number, rma["tranId"])
+        return Authorised(rma, dict(wanted))
 
     async def authorise(self, case_id: str, order: ErpOrderDetail, wanted: dict[str, int]) -> dict[str, Any]:
         """The ERP return authorisation for the case (``externalId`` = case id), made only if missing."""
