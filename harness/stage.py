@@ -24,6 +24,7 @@ from harness.outbox import Outbox
 from harness.population import Population, generate
 from harness.recorder import Recorder
 from harness.workload.orders import OrderArrivals
+from harness.workload.returns import ReturnRequests
 from harness.world import World
 from mocks.base import Mock, MockContext
 from mocks.carrier import CarrierMock
@@ -48,6 +49,7 @@ class Stage:
     gates: dict[str, list[Fault]]
     cutover: Cutover | None = None
     """A cutover scenario's: it also serves the successor ERP (``cutover.successor``)."""
+    returns: ReturnRequests | None = None
 
     @property
     def mocks(self) -> list[Mock]:
@@ -66,6 +68,8 @@ class Stage:
     def open_trading(self) -> None:
         """Start the business activity; it runs as the world's clock advances."""
         self.world.process(self.arrivals.run())
+        if self.returns is not None:
+            self.world.process(self.returns.run())
         self.world.process(self._sample_load())
         if self.cutover is not None:
             self.world.process(self.cutover.run())
@@ -140,6 +144,21 @@ def build_stage(
     arrivals = OrderArrivals(world, salesforce, population, scenario.orders, scenario.duration)
     site = FaultSite(world, outbox, recorder)
     faults = install(scenario.faults, site)
+    returns = None
+    if scenario.returns is not None and "W6" in scenario.workflows:
+        returns = ReturnRequests(world, salesforce, erp, wms, scenario.returns, scenario.duration)
     return Stage(
-        world, outbox, activity, population, salesforce, erp, wms, carrier, arrivals, faults, site.gates, cutover
+        world,
+        outbox,
+        activity,
+        population,
+        salesforce,
+        erp,
+        wms,
+        carrier,
+        arrivals,
+        faults,
+        site.gates,
+        cutover,
+        returns,
     )

@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import yaml
+
+if TYPE_CHECKING:
+    from scenarios.distributions import Distribution
 
 HERE = Path(__file__).resolve().parent
 SCHEMA_PATH = HERE / "scenario.schema.json"
@@ -100,6 +103,18 @@ class OrderWorkload:
 
 
 @dataclass(frozen=True, slots=True)
+class ReturnWorkload:
+    """Customers sending back part of a delivered order, through a service agent's return case (W6)."""
+
+    share: float
+    """Share of delivered orders that get a return case."""
+    delay: Distribution
+    """From the order's delivery to the case being opened."""
+    lines: tuple[int, int] = (1, 2)
+    """Order lines per return (at most the lines of the parcel sent back)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     description: str
@@ -121,6 +136,7 @@ class Scenario:
     checkers: tuple[str, ...] = ()
     """Extra checker specs, paths already made absolute."""
     cutover: CutoverSpec | None = None
+    returns: ReturnWorkload | None = None
     source: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -266,6 +282,21 @@ def _rate(orders: dict[str, Any]) -> RateProfile | None:
     )
 
 
+def _returns(raw: dict[str, Any] | None, path: Path) -> ReturnWorkload | None:
+    if raw is None:
+        return None
+    from scenarios.distributions import distribution  # it builds on this module's ``seconds``
+
+    low, high = raw.get("lines", (1, 2))
+    if low > high:
+        raise ScenarioError(f"{path}: workload.returns.lines: [{low}, {high}] is not a range (low > high)")
+    try:
+        delay = distribution(raw.get("delay", "1h"))
+    except ScenarioError as error:
+        raise ScenarioError(f"{path}: workload.returns.delay: {error}") from None
+    return ReturnWorkload(share=float(raw["share"]), delay=delay, lines=(low, high))
+
+
 def _build(data: dict[str, Any], path: Path) -> Scenario:
     duration = seconds(data["duration"])
     drain = data.get("drain", {})
@@ -315,6 +346,7 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
                 "so that orders are in flight on both sides of it"
             )
     return Scenario(
+        returns=_returns(data["workload"].get("returns"), path),
         name=data["name"],
         description=data["description"],
         seed=data["seed"],

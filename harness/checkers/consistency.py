@@ -16,6 +16,9 @@ from harness.checkers import (
     shipped_units,
     wms_orders_by_reference,
 )
+from harness.checkers.returns import OrderReturns, returns_by_order
+
+_CENT = 0.005
 
 
 def _salesforce_lines(context: CheckContext, order_id: str) -> Counter[tuple[str, float, float]]:
@@ -34,10 +37,13 @@ def _erp_lines(order: dict[str, Any]) -> Counter[tuple[str, float, float]]:
 @register
 class Consistency(Checker):
     name = "consistency"
-    workflows = frozenset({"W1", "W3", "W4"})
+    workflows = frozenset({"W1", "W3", "W4", "W6"})
 
     def check(self, context: CheckContext) -> list[Finding]:
         findings = []
+        if "W6" in context.workflows:
+            for order in returns_by_order(context).values():
+                findings += self._returns_agree(context, order)
         if "W1" in context.workflows:
             findings += self._orders_captured(context)
         if "W3" in context.workflows:
@@ -183,3 +189,70 @@ class Consistency(Checker):
                         )
                     )
         return findings
+
+    def _returns_agree(self, context: CheckContext, order: OrderReturns) -> list[Finding]:
+        """What the WMS received is what the ERP received and credited and Salesforce shows returned; the
+        refunds pay exactly the credits, which never exceed the invoices; every received return's case is
+        closed as refunded with that amount. Returns still on their way owe nothing yet."""
+        wms_received = order.wms_received()
+        erp_received, erp_credited = order.erp_received(), order.erp_credited()
+        closed = [c for c in order.cases if c.get("Status") == "Closed" and c.get("Refund_Status__c") == "Refunded"]
+        checks: list[tuple[bool, str, str, dict[str, Any]]] = [
+            (
+                +erp_received == +wms_received,
+                "returned quantities agree (WMS, ERP)",
+                f"the WMS received {dict(+wms_received)}, the ERP received {dict(+erp_received)}",
+                {"wms received": dict(wms_received), "erp received": dict(erp_received)},
+            ),
+            (
+                +erp_credited == +erp_received,
+                "every unit received is credited, and nothing else",
+                f"the ERP received {dict(+erp_received)} and credited {dict(+erp_credited)}",
+                {"erp received": dict(erp_received), "erp credited": dict(erp_credited)},
+            ),
+            (
+                abs(order.refunded() - order.credited()) < _CENT,
+                "refunded amounts agree with the credits",
+                f"the ERP credited {order.credited():.2f} and refunded {order.refunded():.2f}",
+                {"erp credited": order.credited(), "erp refunded": order.refunded()},
+            ),
+            (
+                order.credited() <= order.invoiced() + _CENT,
+                "credits never exceed what was invoiced",
+                f"the ERP credited {order.credited():.2f} against {order.invoiced():.2f} invoiced",
+                {"erp credited": order.credited(), "erp invoiced": order.invoiced()},
+            ),
+            (
+                +order.returned_shown == +wms_received,
+                "Salesforce shows the returned quantities, line by line",
+                f"Salesforce shows returned {dict(+order.returned_shown)}; the WMS received {dict(+wms_received)}",
+                {"salesforce": dict(order.returned_shown), "wms received": dict(wms_received)},
+            ),
+            (
+                len(closed) >= len(order.completed) and abs(order.refund_shown() - order.refunded()) < _CENT,
+                "every received return's case closed with the refund",
+                f"{len(order.completed)} return(s) received, {len(closed)} case(s) closed as refunded; Salesforce "
+                f"shows {order.refund_shown():.2f} refunded, the ERP refunded {order.refunded():.2f}",
+                {
+                    "salesforce cases": [
+                        {k: c.get(k) for k in ("CaseNumber", "Status", "Refund_Status__c", "Refund_Amount__c")}
+                        for c in order.cases
+                    ],
+                    "erp refunded": order.refunded(),
+                    "wms received": [r["id"] for r in order.completed],
+                },
+            ),
+        ]
+        return [
+            Finding(
+                self.name,
+                invariant,
+                f"Salesforce order {order.order_number} ({order.order_id}): {message}",
+                (order.order_id, *(str(case["Id"]) for case in order.cases)),
+                holdings,
+                context.trace(order.order_id),
+                workflow="W6",
+            )
+            for agreed, invariant, message, holdings in checks
+            if not agreed
+        ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from harness.checkers import (
     CheckContext,
@@ -16,15 +17,18 @@ from harness.checkers import (
     shipped_units,
     wms_orders_by_reference,
 )
+from harness.checkers.returns import returns_by_order
 
 
 @register
 class ExactlyOnce(Checker):
     name = "exactly-once"
-    workflows = frozenset({"W1", "W3", "W4"})
+    workflows = frozenset({"W1", "W3", "W4", "W6"})
 
     def check(self, context: CheckContext) -> list[Finding]:
         findings = []
+        if "W6" in context.workflows:
+            findings += self._one_of_each_per_return(context)
         if "W1" in context.workflows:
             findings += self._erp_order_per_salesforce_order(context)
         if "W3" in context.workflows:
@@ -127,3 +131,53 @@ class ExactlyOnce(Checker):
                     )
                 )
         return findings
+
+    def _one_of_each_per_return(self, context: CheckContext) -> list[Finding]:
+        """One return authorisation and one WMS return per return case; one receipt's worth, one credit
+        memo and one refund per return the WMS received, however often its webhook came."""
+        findings = []
+        for order in returns_by_order(context).values():
+            cases, received = len(order.cases), len(order.completed)
+            counts = (
+                ("one ERP return authorisation per return case", "return authorisations", order.authorisations, cases),
+                ("one WMS return per return case", "WMS returns", order.wms_returns, cases),
+                ("one credit memo per return received", "credit memos", order.credit_memos, received),
+                ("one refund per return received", "refunds", order.refunds, received),
+            )
+            for invariant, what, documents, allowed in counts:
+                if len(documents) <= allowed:
+                    continue
+                findings.append(
+                    Finding(
+                        self.name,
+                        invariant,
+                        f"Salesforce order {order.order_number} ({order.order_id}) has {len(documents)} {what} for "
+                        f"{cases} return case(s), {received} received by the WMS: "
+                        + ", ".join(_name(doc) for doc in documents),
+                        (order.order_id, *(str(case["Id"]) for case in order.cases)),
+                        {
+                            "salesforce cases": [case.get("CaseNumber") for case in order.cases],
+                            "wms returns received": [r["id"] for r in order.completed],
+                            what: [_name(doc) for doc in documents],
+                        },
+                        context.trace(order.order_id),
+                        workflow="W6",
+                    )
+                )
+        return findings
+
+    def measure(self, context: CheckContext) -> dict[str, Any]:
+        if "W6" not in context.workflows:
+            return {}
+        orders = returns_by_order(context).values()
+        return {
+            "returns_opened": sum(len(o.cases) for o in orders),
+            "returns_received": sum(len(o.completed) for o in orders),
+            "returns_closed": sum(1 for o in orders for case in o.cases if case.get("Status") == "Closed"),
+            "refunds_issued": sum(len(o.refunds) for o in orders),
+            "refunded_amount": round(sum(o.refunded() for o in orders), 2),
+        }
+
+
+def _name(document: dict[str, Any]) -> str:
+    return str(document.get("tranId") or document.get("reference_id") or document.get("id"))

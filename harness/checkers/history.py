@@ -1,4 +1,5 @@
-"""History: the order of things. Statuses only move forward; nothing ships before it was booked.
+"""History: the order of things. Statuses only move forward; nothing ships before it was booked; no
+refund is paid before the warehouse received the return.
 
 Judged from the exchanges as they happened, not from the final state: an order that ends
 "Delivered" may still have shown "In Transit" to a customer after it was delivered.
@@ -7,8 +8,11 @@ Judged from the exchanges as they happened, not from the final state: an order t
 from __future__ import annotations
 
 import re
+import statistics
+from typing import Any
 
 from harness.checkers import CheckContext, Checker, Finding, register
+from harness.checkers.returns import returns_by_order, wms_return_orders
 from harness.recorder import DIRECTION_TO_MOCK
 
 STATUS_RANK = {
@@ -28,12 +32,50 @@ _ORDER_PATH = re.compile(r"/services/data/v[0-9.]+/sobjects/Order/([0-9A-Za-z]{1
 @register
 class HistoryOrder(Checker):
     name = "history"
-    workflows = frozenset({"W3", "W4", "W5"})
+    workflows = frozenset({"W3", "W4", "W5", "W6"})
 
     def check(self, context: CheckContext) -> list[Finding]:
         findings = self._statuses_move_forward(context)
         if "W3" in context.workflows:
             findings += self._released_after_booking(context)
+        if "W6" in context.workflows:
+            findings += self._refunded_after_receipt(context)
+        return findings
+
+    def measure(self, context: CheckContext) -> dict[str, Any]:
+        if "W6" not in context.workflows:
+            return {}
+        waits = [refund - received for _, refund, received in _refunds_and_receipts(context) if received is not None]
+        if not waits:
+            return {}
+        return {
+            "refund_after_receipt_p50_sim_s": round(statistics.median(waits), 3),
+            "refund_after_receipt_max_sim_s": round(max(waits), 3),
+        }
+
+    def _refunded_after_receipt(self, context: CheckContext) -> list[Finding]:
+        """The n-th refund of an order is paid only once the WMS completed at least n of its returns."""
+        findings = []
+        for refund, paid_at, received_at in _refunds_and_receipts(context):
+            if received_at is not None and received_at <= paid_at:
+                continue
+            order_id = str(refund["order"])
+            findings.append(
+                Finding(
+                    self.name,
+                    "no refund before the return was received",
+                    f"refund {refund['tranId']} for Salesforce order {order_id} was issued at t={paid_at:.0f}s, "
+                    + (
+                        f"before the WMS received the return (t={received_at:.0f}s)"
+                        if received_at is not None
+                        else "and the WMS never received a return that it pays for"
+                    ),
+                    (order_id, str(refund["tranId"])),
+                    {"erp refund issued": paid_at, "wms return received": received_at},
+                    context.trace(order_id),
+                    workflow="W6",
+                )
+            )
         return findings
 
     def _statuses_move_forward(self, context: CheckContext) -> list[Finding]:
@@ -91,3 +133,30 @@ class HistoryOrder(Checker):
                     )
                 )
         return findings
+
+
+def _refunds_and_receipts(context: CheckContext) -> list[tuple[dict[str, Any], float, float | None]]:
+    """Each ERP refund with when it was paid and when the WMS completed the return it pays for (the
+    order's n-th completed return for its n-th refund; ``None`` when there is no such return)."""
+    orders = returns_by_order(context)
+    order_of_refund = {str(doc["id"]): o.order_id for o in orders.values() for doc in o.refunds}
+    tran_id = {str(doc["id"]): str(doc["tranId"]) for o in orders.values() for doc in o.refunds}
+    order_of_return = wms_return_orders(context)
+    completed: dict[str, list[float]] = {}
+    for event in context.history.events(system="wms", kind="return.completed"):
+        order_id = order_of_return.get(int(event.payload.get("return", -1)))
+        if order_id is not None:
+            completed.setdefault(order_id, []).append(event.sim_time)
+    paid: dict[str, int] = {}
+    found = []
+    for event in context.history.events(kind="refund.issued"):
+        refund_id = str(event.payload.get("id"))
+        order_id = order_of_refund.get(refund_id)
+        if order_id is None:
+            continue
+        n = paid.get(order_id, 0)
+        paid[order_id] = n + 1
+        receipts = sorted(completed.get(order_id, []))
+        received_at = receipts[n] if n < len(receipts) else None
+        found.append(({"order": order_id, "tranId": tran_id[refund_id]}, event.sim_time, received_at))
+    return found

@@ -22,7 +22,13 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from integrations.reference.change_events import InvalidEvent, OrderChangeEvent, parse_order_change_event
+from integrations.reference.change_events import (
+    CASE_CHANNEL,
+    CaseChangeEvent,
+    InvalidEvent,
+    OrderChangeEvent,
+    parse_salesforce_event,
+)
 from integrations.reference.database import open_database
 from integrations.reference.erp import Erp
 from integrations.reference.fulfilment import Fulfilment
@@ -46,6 +52,7 @@ from integrations.reference.ledger import FulfilmentLedger, Ledger
 from integrations.reference.locks import OneAtATime
 from integrations.reference.order_capture import OrderCapture
 from integrations.reference.retrying import PermanentFailure
+from integrations.reference.returns import Returns
 from integrations.reference.salesforce import Salesforce
 from integrations.reference.settings import Settings
 from integrations.reference.wms import Wms
@@ -75,14 +82,16 @@ def build_app(
     deduplicate_events: bool = True,
     order_capture: type[OrderCapture] = OrderCapture,
     fulfilment: type[Fulfilment] = Fulfilment,
+    returns: type[Returns] = Returns,
     transport: httpx.AsyncBaseTransport | None = None,
     read_carrier_event: Callable[[bytes], tuple[TrackerEvent, dict[str, Any]]] = parse_carrier_event,
 ) -> FastAPI:
     """The integration, configured.
 
     ``deduplicate_events=False`` stores every delivery of an event as a new one; ``order_capture``
-    replaces W1, ``fulfilment`` W3 to W5. ``transport`` carries the calls to Salesforce and the ERP (tests route them to
-    in-process fakes); by default they go over the network. ``read_carrier_event`` reads a signed carrier event's body.
+    replaces W1, ``fulfilment`` W3 to W5, ``returns`` W6. ``transport`` carries the calls to Salesforce and the ERP
+    (tests route them to in-process fakes); by default they go over the network. ``read_carrier_event`` reads a signed
+    carrier event's body.
     """
 
     @asynccontextmanager
@@ -122,15 +131,20 @@ def build_app(
                         wms_http, url=settings.wms_url, token=settings.wms_token, channel_id=settings.wms_channel_id
                     )
                 shipping = fulfilment(salesforce, erp, wms, FulfilmentLedger(database), OneAtATime(), successors)
+                refunds = returns(salesforce, erp, wms, OneAtATime())
 
                 async def apply(delivery: Delivery) -> None:
                     message = json.loads(delivery.body)
-                    if delivery.source == "salesforce":
+                    if delivery.source == "salesforce" and delivery.topic == CASE_CHANNEL:
+                        await refunds.handle_case(CaseChangeEvent.from_message(message))
+                    elif delivery.source == "salesforce":
                         await capture.handle(OrderChangeEvent.from_message(message))
                     elif delivery.source == "erp":
                         await shipping.handle_erp(ErpEvent.from_message(message))
                     elif delivery.source == "wms" and delivery.topic == "order_shipped":
                         await shipping.handle_order_shipped(message)
+                    elif delivery.source == "wms" and delivery.topic == "return.completed":
+                        await refunds.handle_return_completed(message)
                     elif delivery.source == "carrier":
                         await shipping.handle_tracker(TrackerEvent.from_message(message))
                     else:
@@ -155,18 +169,19 @@ def build_app(
 
     @app.post("/webhooks/salesforce")
     async def receive_salesforce_event(request: Request) -> JSONResponse:
-        """Accepts an order change event into the inbox and answers at once; the worker applies it.
+        """Accepts an order or case change event into the inbox and answers at once; the worker applies it.
 
         Only a durably stored event is acknowledged. If storing fails the answer is 503, so the
         sender delivers again later, and never a 500 page with a traceback.
         """
         running: _Running = request.app.state.running
         try:
-            event, message = parse_order_change_event(await request.body())
+            replay_id, channel, message = parse_salesforce_event(await request.body())
             stored = running.inbox.accept(
                 json.dumps(message),
-                event_key=f"salesforce/{event.replay_id}" if deduplicate_events else None,
+                event_key=f"salesforce/{replay_id}" if deduplicate_events else None,
                 now=time.time(),
+                topic=channel,
             )
         except InvalidEvent as invalid:
             return JSONResponse({"error": "invalid_event", "detail": str(invalid)}, status_code=400)

@@ -214,6 +214,41 @@ class Erp:
             raise PermanentFailure(describe(response, codes))
         return True
 
+    async def find_record(self, record_type: str, external_id: str, *, correlation_id: str) -> dict[str, Any] | None:
+        """The ``record_type`` with this external id, with its lines, or ``None`` when there is none (W6)."""
+        path = f"{RECORDS}/{record_type}/{quote(external_id_ref(external_id), safe=':')}?expandSubResources=true"
+        response = await self._session.request("GET", path, correlation_id=correlation_id, expected=(404,))
+        if response.status_code == 404:
+            return None
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise TransientFailure(f"GET {path}: unreadable answer {response.text[:200]!r}") from error
+        if not isinstance(body, dict) or "id" not in body:
+            raise TransientFailure(f"GET {path}: unreadable {record_type}")
+        return body
+
+    async def transform(
+        self, source_type: str, internal_id: str, target_type: str, body: dict[str, Any], *, correlation_id: str
+    ) -> bool:
+        """``POST {source}/{id}/!transform/{target}?replace=item`` (the body's lines only). ``False`` when
+        the ERP refuses the body's ``externalId`` as taken: an earlier attempt made the record (W6)."""
+        path = f"{RECORDS}/{source_type}/{quote(internal_id, safe='')}/!transform/{target_type}?replace=item"
+        return await self._create(path, body, correlation_id)
+
+    async def create_refund(self, body: dict[str, Any], *, correlation_id: str) -> bool:
+        """``POST customerRefund``; ``False`` when its ``externalId`` is taken (made by an earlier attempt)."""
+        return await self._create(f"{RECORDS}/customerRefund", body, correlation_id)
+
+    async def _create(self, path: str, body: dict[str, Any], correlation_id: str) -> bool:
+        response = await self._session.request("POST", path, correlation_id=correlation_id, json=body, expected=(400,))
+        if response.status_code == 400:
+            codes = netsuite_error_codes(response)
+            if "DUP_RCRD" in codes:
+                return False
+            raise PermanentFailure(describe(response, codes))
+        return True
+
     async def _read(self, path: str, correlation_id: str) -> dict[str, Any]:
         response = await self._session.request("GET", path, correlation_id=correlation_id)
         try:

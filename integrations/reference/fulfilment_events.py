@@ -26,7 +26,7 @@ SIGNATURE_PREFIX = "hmac-sha256-hex="
 WMS_TOPIC_HEADER = "shipbob-topic"
 
 ERP_TOPICS_ACTED_ON = frozenset({"order.booked"})
-WMS_TOPICS_ACTED_ON = frozenset({"order_shipped"})
+WMS_TOPICS_ACTED_ON = frozenset({"order_shipped", "return.completed"})
 CARRIER_TOPICS_ACTED_ON = frozenset({"tracker.created", "tracker.updated"})
 
 

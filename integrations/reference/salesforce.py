@@ -54,6 +54,29 @@ class OrderItem:
     shipped: float | None
     backordered: float | None
     tracking_numbers: str | None
+    returned: float | None = None
+
+
+@dataclass(frozen=True)
+class ReturnCase:
+    """A service case; W6 acts on those of ``Type`` Return that name an order."""
+
+    id: str
+    number: str
+    type: str | None
+    status: str
+    order_id: str | None
+    refund_status: str | None
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    """A ReturnOrderLineItem: how many units of which order line come back."""
+
+    id: str
+    return_order_id: str
+    order_item_id: str
+    quantity: float
 
 
 @dataclass(frozen=True)
@@ -131,6 +154,7 @@ class Salesforce:
                     shipped=item.get("Quantity_Shipped__c"),
                     backordered=item.get("Quantity_Backordered__c"),
                     tracking_numbers=item.get("Tracking_Numbers__c"),
+                    returned=item.get("Quantity_Returned__c"),
                 )
                 for item in records
             ]
@@ -138,10 +162,58 @@ class Salesforce:
             raise PermanentFailure(f"an OrderItem of Salesforce Order {order_id} is unreadable: {missing!r}") from None
 
     async def _order_item_records(self, order_id: str) -> list[dict[str, Any]]:
-        path: str | None = f"{API}/sobjects/Order/{quote(order_id, safe='')}/OrderItems"
+        return await self._children("Order", order_id, "OrderItems", order_id)
+
+    async def read_case(self, case_id: str) -> ReturnCase:
+        record = await self._get(f"{API}/sobjects/Case/{quote(case_id, safe='')}", case_id)
+        try:
+            return ReturnCase(
+                id=record["Id"],
+                number=record["CaseNumber"],
+                type=record.get("Type"),
+                status=record["Status"],
+                order_id=record.get("Order__c"),
+                refund_status=record.get("Refund_Status__c"),
+            )
+        except KeyError as missing:
+            raise PermanentFailure(f"Salesforce Case {case_id} has no {missing}") from None
+
+    async def read_return_lines(self, case_id: str) -> list[ReturnLine]:
+        """The lines of every return order of the case (one, as agents open them)."""
+        lines: list[ReturnLine] = []
+        for return_order in await self._children("Case", case_id, "ReturnOrders", case_id):
+            for item in await self._children("ReturnOrder", str(return_order["Id"]), "ReturnOrderLineItems", case_id):
+                try:
+                    lines.append(
+                        ReturnLine(
+                            id=item["Id"],
+                            return_order_id=item["ReturnOrderId"],
+                            order_item_id=item["OrderItemId"],
+                            quantity=float(item["QuantityReturned"]),
+                        )
+                    )
+                except (KeyError, TypeError, ValueError) as missing:
+                    raise PermanentFailure(f"a return line of Case {case_id} is unreadable: {missing!r}") from None
+        return lines
+
+    async def read_received_lines(self, order_id: str, *, excluding_case: str) -> list[tuple[str, float]]:
+        """``(OrderItemId, Quantity_Received__c)`` of the order's return lines outside one case."""
+        received = []
+        for return_order in await self._children("Order", order_id, "ReturnOrders", order_id):
+            if return_order.get("CaseId") == excluding_case:
+                continue
+            for item in await self._children("ReturnOrder", str(return_order["Id"]), "ReturnOrderLineItems", order_id):
+                if item.get("Quantity_Received__c"):
+                    received.append((str(item["OrderItemId"]), float(item["Quantity_Received__c"])))
+        return received
+
+    async def _children(
+        self, sobject: str, record_id: str, relationship: str, correlation_id: str
+    ) -> list[dict[str, Any]]:
+        path: str | None = f"{API}/sobjects/{sobject}/{quote(record_id, safe='')}/{relationship}"
         records: list[dict[str, Any]] = []
         while path is not None:
-            page = await self._get(path, order_id)
+            page = await self._get(path, correlation_id)
             found = page.get("records")
             if not isinstance(found, list):
                 raise TransientFailure(f"GET {path}: a query result without records")

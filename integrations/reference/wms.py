@@ -60,6 +60,17 @@ class Wms:
         matching = [o for o in found if isinstance(o, dict) and o.get("reference_id") == reference_id]
         return matching[0] if matching else None
 
+    async def create_return(self, body: dict[str, Any], *, correlation_id: str) -> dict[str, Any] | None:
+        """Creates the return (W6); ``None`` when the channel already has one with its ``reference_id``."""
+        response = await self._session.request(
+            "POST", "/return", correlation_id=correlation_id, json=body, headers=self._channel, expected=(422,)
+        )
+        if response.status_code == 422:
+            if "reference_id" in shipbob_error_fields(response):
+                return None
+            raise PermanentFailure(describe(response, []))
+        return self._object(response, "POST /return")
+
     async def read_order(self, order_id: int, *, correlation_id: str) -> dict[str, Any]:
         response = await self._session.request(
             "GET", f"/order/{order_id}", correlation_id=correlation_id, headers=self._channel

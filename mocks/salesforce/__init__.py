@@ -9,11 +9,11 @@ from starlette.types import ASGIApp
 from harness.population import Population
 from mocks.base import Mock, MockContext
 from mocks.salesforce.api import Credentials, build_app
-from mocks.salesforce.behaviour import CartLine, Commerce, CommerceTiming
+from mocks.salesforce.behaviour import CartLine, Commerce, CommerceTiming, ReturnedLine, ServiceDesk
 from mocks.salesforce.events import RETRY_SCHEDULE, SYSTEM, ChangeEventStream
 from mocks.salesforce.state import SalesforceState
 
-__all__ = ["CREDENTIALS", "CartLine", "SalesforceMock"]
+__all__ = ["CREDENTIALS", "CartLine", "ReturnedLine", "SalesforceMock"]
 
 CREDENTIALS = Credentials(
     client_id="rehearse-salesforce-client",
@@ -44,6 +44,7 @@ class SalesforceMock(Mock):
         self.credentials = CREDENTIALS
         self.changes = ChangeEventStream(world.rng("salesforce.events"), self.state.integration_user_id)
         self.commerce = Commerce(context, self.state, self.changes, timing)
+        self.service = ServiceDesk(context, self.state, self.changes, timing)
         self.account_ids: dict[str, str] = {}
         self.price_entries: dict[str, tuple[str, float]] = {}
         self.pricebook_id = ""

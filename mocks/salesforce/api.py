@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from harness.capture import tag
 from harness.world import World
 from mocks.salesforce.errors import MultipleChoices, SalesforceError, invalid_session, not_found
-from mocks.salesforce.events import CHANNEL, ChangeEventStream, ReplayOutOfRange
+from mocks.salesforce.events import CHANNELS, ChangeEventStream, ReplayOutOfRange
 from mocks.salesforce.ids import KEY_PREFIXES
 from mocks.salesforce.objects import SOBJECTS, SObject
 from mocks.salesforce.soql import Runner, compile_query
@@ -756,17 +756,20 @@ def build_app(
 
     # -- events: the pull path ----------------------------------------------------------------
 
-    @app.get("/services/data/v{version}/rehearse/events/data/OrderChangeEvent")
-    async def pull_events(version: str, request: Request) -> dict[str, Any]:
-        """Change events after a replay id, from the bus's 72-hour retention (see contracts)."""
+    @app.get("/services/data/v{version}/rehearse/events/data/{entity}ChangeEvent")
+    async def pull_events(version: str, entity: str, request: Request) -> dict[str, Any]:
+        """Change events of one channel after a replay id, from the bus's 72-hour retention (see contracts)."""
         authorise(request)
         version_of(version)
+        if entity not in CHANNELS:
+            raise not_found()
+        channel = CHANNELS[entity][0]
         raw = request.query_params.get("replayId", "-1")
         size = request.query_params.get("batchSize", str(EVENT_BATCH))
         if not re.fullmatch(r"-?\d+", raw) or not size.isdigit() or not 1 <= int(size) <= 1000:
             raise SalesforceError(400, "INVALID_INPUT", "replayId must be an integer and batchSize 1 to 1000", [])
         try:
-            events, latest = changes.after(int(raw), state.now(), int(size))
+            events, latest, more = changes.after(int(raw), state.now(), int(size), channel)
         except ReplayOutOfRange:
             raise SalesforceError(
                 400,
@@ -776,10 +779,10 @@ def build_app(
                 [],
             ) from None
         return {
-            "channel": CHANNEL,
+            "channel": channel,
             "events": [e.body for e in events],
             "latestReplayId": latest,
-            "done": not events or events[-1].replay_id == latest,
+            "done": not more,
         }
 
     # -- everything else under a version: authorised first, then 404 or 405 ---------------------

@@ -92,3 +92,76 @@ class Commerce:
             order_id, change_type, changed, self.world.clock.datetime_at(self.world.env.now)
         )
         self.world.call_later(self.timing.event_bus_latency, lambda: self.context.outbox.publish(message))
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedLine:
+    order_item_id: str
+    quantity: int
+    reason: str = "Changed mind"
+
+
+class ServiceDesk:
+    """The service side of the org: agents open return cases when customers call about an order.
+
+    A return is a Case (``Type`` Return, ``Order__c``) with one ReturnOrder whose line items name the
+    OrderItems and quantities coming back; the case's change event is what the integration acts on.
+    """
+
+    def __init__(
+        self,
+        context: MockContext,
+        state: SalesforceState,
+        changes: ChangeEventStream,
+        timing: CommerceTiming = CommerceTiming(),
+    ) -> None:
+        self.context = context
+        self.world = context.world
+        self.state = state
+        self.changes = changes
+        self.timing = timing
+
+    def open_return(self, order_id: str, lines: Sequence[ReturnedLine]) -> str:
+        """Opens the case with its return order in one transaction; its value is the case id."""
+        order = self.state.get("Order", order_id)
+        with self.state.transaction():
+            case = self.state.create(
+                "Case",
+                {
+                    "AccountId": order["AccountId"],
+                    "Order__c": order_id,
+                    "Type": "Return",
+                    "Origin": "Phone",
+                    "Priority": "Medium",
+                    "Subject": f"Return for order {order['OrderNumber']}",
+                    "Status": "New",
+                    "Refund_Status__c": "Requested",
+                },
+            )
+            return_order = self.state.create(
+                "ReturnOrder",
+                {"CaseId": case["Id"], "OrderId": order_id, "AccountId": order["AccountId"], "Status": "Submitted"},
+            )
+            for line in lines:
+                self.state.create(
+                    "ReturnOrderLineItem",
+                    {
+                        "ReturnOrderId": return_order["Id"],
+                        "OrderItemId": line.order_item_id,
+                        "QuantityReturned": line.quantity,
+                        "ReasonForReturn": line.reason,
+                    },
+                )
+        units = sum(line.quantity for line in lines)
+        self.context.record(SYSTEM, "case.opened", case["Id"], {"order": order_id, "lines": len(lines), "units": units})
+        changed = {k: v for k, v in case.items() if v is not None and k != "Id"}
+        message = self.changes.change(
+            "Case",
+            case["Id"],
+            "CREATE",
+            changed,
+            self.world.clock.datetime_at(self.world.env.now),
+            business_keys=(order_id,),
+        )
+        self.world.call_later(self.timing.event_bus_latency, lambda: self.context.outbox.publish(message))
+        return str(case["Id"])

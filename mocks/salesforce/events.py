@@ -19,6 +19,7 @@ from harness.outbox import Message
 
 SYSTEM = "salesforce"
 SCHEMA_ID = "rehearse-OrderChangeEvent-v1"
+CASE_SCHEMA_ID = "rehearse-CaseChangeEvent-v1"
 
 RETRY_SCHEDULE: tuple[float, ...] = (
     15,
@@ -48,6 +49,10 @@ retries Outbound Messages."""
 API_ORIGIN = "com/salesforce/api/rest/62.0"
 
 CHANNEL = "/data/OrderChangeEvent"
+CASE_CHANNEL = "/data/CaseChangeEvent"
+CHANNELS = {"Order": (CHANNEL, SCHEMA_ID), "Case": (CASE_CHANNEL, CASE_SCHEMA_ID)}
+"""Per entity with change data capture enabled, its channel and the schema id its messages carry.
+Replay ids are numbered across channels, as one org's event bus numbers them: rising, not contiguous."""
 RETENTION = timedelta(hours=72)
 """How long the event bus keeps an event for subscribers that replay (Change Data Capture: 72 hours)."""
 
@@ -66,6 +71,7 @@ class RetainedEvent:
     replay_id: int
     committed_at: datetime
     body: dict[str, Any]
+    channel: str = CHANNEL
 
 
 class ChangeEventStream:
@@ -78,8 +84,11 @@ class ChangeEventStream:
         self.commit_number = 10_000_000_000
         self.retained: deque[RetainedEvent] = deque()
 
-    def after(self, replay_id: int, now: datetime, limit: int) -> tuple[list[RetainedEvent], int]:
-        """Events after ``replay_id`` still within retention (at most ``limit``), and the latest replay id.
+    def after(
+        self, replay_id: int, now: datetime, limit: int, channel: str = CHANNEL
+    ) -> tuple[list[RetainedEvent], int, bool]:
+        """Events of ``channel`` after ``replay_id`` still within retention (at most ``limit``), the latest
+        replay id, and whether that channel has more after them.
 
         This is what a subscriber resuming from its last processed replay id receives. Asking to resume
         from an event that has aged out is refused: events in between may be lost, and the subscriber
@@ -88,15 +97,15 @@ class ChangeEventStream:
         while self.retained and self.retained[0].committed_at < now - RETENTION:
             self.retained.popleft()
         if replay_id == REPLAY_TIP:
-            return [], self.replay_id
+            return [], self.replay_id, False
         if replay_id < REPLAY_ALL or replay_id > self.replay_id:
             raise ReplayOutOfRange(replay_id)
         oldest_resumable = self.retained[0].replay_id - 1 if self.retained else self.replay_id
         if replay_id != REPLAY_ALL and replay_id < oldest_resumable:
             raise ReplayOutOfRange(replay_id)
         start = 0 if replay_id == REPLAY_ALL else replay_id + 1
-        found = [e for e in self.retained if e.replay_id >= start][:limit]
-        return found, self.replay_id
+        found = [e for e in self.retained if e.replay_id >= start and e.channel == channel]
+        return found[:limit], self.replay_id, len(found) > limit
 
     def order_change(
         self,
@@ -108,10 +117,25 @@ class ChangeEventStream:
         origin: str = API_ORIGIN,
         business_keys: Iterable[str] = (),
     ) -> Message:
+        return self.change(
+            "Order", record_id, change_type, changed, committed_at, origin=origin, business_keys=business_keys
+        )
+
+    def change(
+        self,
+        entity: str,
+        record_id: str,
+        change_type: str,
+        changed: dict[str, Any],
+        committed_at: datetime,
+        *,
+        origin: str = API_ORIGIN,
+        business_keys: Iterable[str] = (),
+    ) -> Message:
         self.replay_id += 1
         self.commit_number += 1
         header = {
-            "entityName": "Order",
+            "entityName": entity,
             "recordIds": [record_id],
             "changeType": change_type,
             "changeOrigin": origin,
@@ -122,15 +146,16 @@ class ChangeEventStream:
             "commitUser": self._commit_user,
             "changedFields": sorted(changed) if change_type == "UPDATE" else [],
         }
+        channel, schema = CHANNELS[entity]
         body = {
-            "schema": SCHEMA_ID,
+            "schema": schema,
             "payload": {"ChangeEventHeader": header, **changed},
             "event": {"replayId": self.replay_id},
         }
-        self.retained.append(RetainedEvent(self.replay_id, committed_at, body))
+        self.retained.append(RetainedEvent(self.replay_id, committed_at, body, channel))
         return Message(
             system=SYSTEM,
-            topic="/data/OrderChangeEvent",
+            topic=channel,
             event_id=f"{SYSTEM}:{self.replay_id}",
             body=json.dumps(body, separators=(",", ":")).encode(),
             business_keys=(record_id, *business_keys),

@@ -13,6 +13,7 @@ REFERENCE_PASSES = [
     "out-of-order-tracking",
     "erp-outage",
     "erp-cutover",
+    "returns-refunds",
 ]
 """erp-maintenance-hang is left out on purpose: it finds a real bug in the reference's W4 (a
 transform whose answer was lost is retried and refused, and the shipment is given up), which the
