@@ -17,7 +17,7 @@ from harness.checkers import (
     shipped_units,
     wms_orders_by_reference,
 )
-from harness.checkers.returns import returns_by_order
+from harness.checkers.returns import refunds_by_customer, returns_by_order
 
 
 @register
@@ -29,6 +29,7 @@ class ExactlyOnce(Checker):
         findings = []
         if "W6" in context.workflows:
             findings += self._one_of_each_per_return(context)
+            findings += self._one_refund_per_return_per_customer(context)
         if "W1" in context.workflows:
             findings += self._erp_order_per_salesforce_order(context)
         if "W3" in context.workflows:
@@ -164,6 +165,38 @@ class ExactlyOnce(Checker):
                         workflow="W6",
                     )
                 )
+        return findings
+
+    def _one_refund_per_return_per_customer(self, context: CheckContext) -> list[Finding]:
+        """The same count per ERP customer, for refunds that name no sales order (paid from a standalone
+        credit memo): no more refunds to a customer than returns the WMS completed for the customer's
+        orders. Refunds that do name their order are judged per order above, and only there."""
+        findings = []
+        names = context.history.final_state("erp").get("customers", {})
+        for customer in refunds_by_customer(context).values():
+            refunds, received = customer.refunds, len(customer.completed)
+            if not customer.unlinked or len(refunds) <= received:
+                continue
+            who = names.get(customer.customer) or customer.customer
+            findings.append(
+                Finding(
+                    self.name,
+                    "one refund per return received",
+                    f"ERP customer {who} (id {customer.customer}) has {len(refunds)} refunds for {received} "
+                    f"return(s) received by the WMS; {len(customer.unlinked)} name no sales order: "
+                    + ", ".join(f"{_name(r)} ({r['total']:.2f})" for r in refunds),
+                    (customer.customer, *customer.order_ids, *customer.case_ids),
+                    {
+                        "wms returns received": [r["id"] for r in customer.completed],
+                        "refunds": [
+                            {"tranId": _name(r), "total": r["total"], "salesOrder": r.get("salesOrder")}
+                            for r in refunds
+                        ],
+                    },
+                    tuple(step for case_id in customer.case_ids for step in context.trace(case_id)),
+                    workflow="W6",
+                )
+            )
         return findings
 
     def measure(self, context: CheckContext) -> dict[str, Any]:

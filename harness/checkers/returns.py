@@ -110,6 +110,49 @@ def returns_by_order(context: CheckContext) -> dict[str, OrderReturns]:
     return orders
 
 
+@dataclass(slots=True)
+class CustomerRefunds:
+    """One ERP customer's refunds, every one of them, against the returns the WMS completed for the
+    customer's orders. A refund always names its customer, even when it pays a standalone credit
+    memo that names no sales order, so this is where a refund no return accounts for shows."""
+
+    customer: str
+    order_ids: list[str] = field(default_factory=list)
+    case_ids: list[str] = field(default_factory=list)
+    completed: list[dict[str, Any]] = field(default_factory=list)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def unlinked(self) -> list[dict[str, Any]]:
+        """Refunds that name no sales order: the per-order checks cannot see them."""
+        return [r for r in self.refunds if not r.get("salesOrder")]
+
+
+def refunds_by_customer(context: CheckContext) -> dict[str, CustomerRefunds]:
+    """Every ERP customer with a refund or a return, keyed by the customer's internal id."""
+    erp = context.history.final_state("erp")
+    customer_of = {
+        so.get("externalId") or so.get("otherRefNum"): str(so["entity"])
+        for so in erp.get("salesOrders", [])
+        if so.get("entity") is not None
+    }
+    customers: dict[str, CustomerRefunds] = {}
+
+    def of(customer: str) -> CustomerRefunds:
+        return customers.setdefault(customer, CustomerRefunds(customer))
+
+    for order in returns_by_order(context).values():
+        customer = customer_of.get(order.order_id)
+        if customer is not None:
+            of(customer).order_ids.append(order.order_id)
+            of(customer).case_ids.extend(str(case["Id"]) for case in order.cases)
+            of(customer).completed.extend(order.completed)
+    for refund in erp.get("customerRefunds", []):
+        if refund.get("entity") is not None:
+            of(str(refund["entity"])).refunds.append(refund)
+    return customers
+
+
 def wms_return_orders(context: CheckContext) -> dict[int, str]:
     """The Salesforce order of each WMS return, by the WMS return id."""
     return {

@@ -240,6 +240,11 @@ class Erp:
         """``POST customerRefund``; ``False`` when its ``externalId`` is taken (made by an earlier attempt)."""
         return await self._create(f"{RECORDS}/customerRefund", body, correlation_id)
 
+    async def create_credit_memo(self, body: dict[str, Any], *, correlation_id: str) -> bool:
+        """``POST creditMemo``: a standalone credit for a customer, from no return authorisation; ``False``
+        when its ``externalId`` is taken."""
+        return await self._create(f"{RECORDS}/creditMemo", body, correlation_id)
+
     async def _create(self, path: str, body: dict[str, Any], correlation_id: str) -> bool:
         response = await self._session.request("POST", path, correlation_id=correlation_id, json=body, expected=(400,))
         if response.status_code == 400:

@@ -34,9 +34,9 @@ TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 PAGE_LIMIT = 1000
 """NetSuite's default and largest page."""
 
-CREATABLE = ("salesOrder", "returnAuthorization", "customerRefund", *records.ENTITY_TYPES)
-"""Record types a plain POST creates; fulfilments, invoices, receipts and credit memos come from
-``!transform`` only."""
+CREATABLE = ("salesOrder", "returnAuthorization", "creditMemo", "customerRefund", *records.ENTITY_TYPES)
+"""Record types a plain POST creates (a credit memo so made is standalone); fulfilments, invoices
+and receipts come from ``!transform`` only."""
 UPSERTABLE = ("salesOrder", *records.ENTITY_TYPES)
 ENTITY_FIELDS = {
     "customer": frozenset({"externalId", "companyName", "email", "phone"}),
@@ -165,7 +165,7 @@ def build_app(
                 400,
                 "USER_ERROR",
                 f"A {record_type} is created by transforming its source record"
-                f" (POST .../{'returnAuthorization' if record_type in ('itemReceipt', 'creditMemo') else 'salesOrder'}"
+                f" (POST .../{'returnAuthorization' if record_type == 'itemReceipt' else 'salesOrder'}"
                 f"/{{id}}/!transform/{record_type}).",
             )
         body = await json_body(request)
@@ -179,6 +179,8 @@ def build_app(
             return state.create_sales_order(body, external_id)
         if record_type == "returnAuthorization":
             return state.create_return(body, external_id)
+        if record_type == "creditMemo":
+            return state.create_credit_memo(body, external_id)
         if record_type == "customerRefund":
             return state.create_refund(body, external_id)
         return create_entity(record_type, body, external_id)

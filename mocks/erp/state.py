@@ -13,6 +13,11 @@ The chain, as NetSuite runs it for a web store that captures payment at checkout
     returnAuthorization --!transform--> itemReceipt (restocks by disposition)
     returnAuthorization --!transform--> creditMemo  (credits what was received and billed)
     customerRefund (applies credit memos)           (pays out at most what was credited)
+
+Beside the chain, NetSuite takes a standalone credit memo (``POST creditMemo`` naming the customer
+and item lines: goodwill, price adjustments, returns booked without an authorisation). It needs no
+sales order, so nothing caps it at what was invoiced; and, unlike a credit memo transformed from a
+return authorisation, it puts its inventory items back on hand.
 """
 
 from __future__ import annotations
@@ -77,6 +82,7 @@ SALES_ORDER_FIELDS = frozenset(
 )
 TRANSFORM_FIELDS = frozenset({"externalId", "tranDate", "memo", "item", "location"})
 REFUND_FIELDS = frozenset({"externalId", "customer", "tranDate", "memo", "apply"})
+CREDIT_FIELDS = frozenset({"externalId", "entity", "otherRefNum", "tranDate", "memo", "item", "location"})
 RETURN_FIELDS = frozenset({"externalId", "createdFrom", "tranDate", "memo", "item", "orderStatus"})
 LINE_FIELDS = frozenset({"item", "quantity", "rate", "location"})
 TRANSFORM_LINE_FIELDS = frozenset(
@@ -214,6 +220,8 @@ class Bin:
     restocked: float = 0.0
     written_off: float = 0.0
     """Returned units received as damaged or disposed: never back on hand."""
+    credited_back: float = 0.0
+    """Units a standalone credit memo put back on hand (no return authorisation, no receipt)."""
 
     @property
     def available(self) -> float:
@@ -1008,6 +1016,39 @@ class ErpState:
         else:
             rma.status = "F" if credited < everything - _EPS else "G"
 
+    def create_credit_memo(self, body: dict[str, Any], external_id: str | None = None) -> Transaction:
+        """A standalone credit memo for a customer: credit that no sales order or return authorisation
+        bounds, and whose inventory lines go back on hand at their location (as NetSuite does)."""
+        _check_fields(body, CREDIT_FIELDS, "creditMemo")
+        customer = self._reference(self.customers, body.get("entity"), "entity")
+        location = self._optional_location(body)
+        lines = self._lines(body.get("item"), "creditMemo")
+        if not lines:
+            raise NetSuiteError(
+                400, "USER_ERROR", "You must enter at least one line item for this transaction.", "item"
+            )
+        for line in lines:
+            line.location_id = line.location_id or location or next(iter(self.locations), None)
+        memo = self._new(
+            "creditMemo",
+            customer.id,
+            body,
+            external_id=external_id,
+            status="A",
+            other_ref_num=_optional_str(body, "otherRefNum"),
+            location_id=location,
+            lines=lines,
+        )
+        memo.tax_total = money(memo.subtotal * memo.tax_rate)
+        self._store(memo)
+        for line in lines:
+            if line.location_id is not None:
+                stock = self.bin(line.item_id, line.location_id)
+                stock.on_hand += line.quantity
+                stock.credited_back += line.quantity
+        self._commit_backorders()
+        return memo
+
     # -- refunds ---------------------------------------------------------------------------------------
 
     def create_refund(self, body: dict[str, Any], external_id: str | None = None) -> Transaction:
@@ -1118,7 +1159,7 @@ class ErpState:
             )
         return found
 
-    def _lines(self, sublist: Any) -> list[Line]:
+    def _lines(self, sublist: Any, record_type: str = "salesOrder") -> list[Line]:
         if sublist is None:
             return []
         if not isinstance(sublist, dict) or not isinstance(sublist.get("items"), list):
@@ -1135,7 +1176,7 @@ class ErpState:
                     raise NetSuiteError(
                         400,
                         "INVALID_CONTENT",
-                        f"Invalid field name '{name}' for the item sublist of salesOrder.",
+                        f"Invalid field name '{name}' for the item sublist of {record_type}.",
                         f"{path}.{name}",
                     )
             item = self._reference(self.items, raw.get("item"), f"{path}.item")
@@ -1171,6 +1212,7 @@ class ErpState:
                 "id": t.id,
                 "tranId": t.tran_id,
                 "externalId": t.external_id,
+                "entity": t.entity_id,
                 "status": t.status_name,
                 "createdFrom": t.created_from,
                 "salesOrder": t.order_id,
@@ -1231,6 +1273,7 @@ class ErpState:
                     "id": r.id,
                     "tranId": r.tran_id,
                     "externalId": r.external_id,
+                    "entity": r.entity_id,
                     "salesOrder": r.order_id,
                     "total": r.total,
                     "applied": [{"creditMemo": m, "amount": a} for m, a in r.applications],
@@ -1250,6 +1293,7 @@ class ErpState:
                     "fulfilled": b.fulfilled,
                     "restocked": b.restocked,
                     "writtenOff": b.written_off,
+                    "creditedBack": b.credited_back,
                 }
                 for (item_id, location_id), b in self.bins.items()
             ],

@@ -1,5 +1,6 @@
 """W6 end to end: the reference refunds each return once, after the warehouse received it; the
-flawed integration that refunds on request is caught by the history checker alone."""
+flawed integration that refunds on request is caught by the history checker alone, the one that
+pays again on every redelivered return webhook by the exactly-once checker alone."""
 
 from __future__ import annotations
 
@@ -38,3 +39,15 @@ def test_a_refund_paid_on_request_is_caught_by_history(run_rehearse) -> None:  #
     assert failing_checkers(outcome.verdict) == {"history"}
     groups = {g["invariant"] for g in outcome.verdict["findings"]}
     assert groups == {"no refund before the return was received"}
+
+
+@pytest.mark.slow
+def test_a_refund_repeated_on_a_duplicate_webhook_is_caught_by_exactly_once(run_rehearse) -> None:  # type: ignore[no-untyped-def]
+    outcome = run_rehearse("returns-refunds", "--sut", f"{FLAWED}.refund_repeated_on_duplicate", timeout=420)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert failing_checkers(outcome.verdict) == {"exactly-once"}
+    groups = outcome.verdict["findings"]
+    assert {g["invariant"] for g in groups} == {"one refund per return received"}
+    examples = [example for g in groups for example in g["examples"]]
+    unlinked = [r for example in examples for r in example["holdings"]["refunds"] if r["salesOrder"] is None]
+    assert unlinked, "the repeated refunds pay standalone credit memos that name no sales order"
