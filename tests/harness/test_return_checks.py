@@ -11,6 +11,7 @@ from harness.recorder import Recorder
 from harness.verdict import judge_run
 
 SF_ORDER, CASE, ERP_ID, SHIPMENT, WMS_RETURN = "8015g0000007C9NAAU", "5005g0000007C9PAAU", "501", 7, 300001
+CUSTOMER = "182"
 
 
 def documents(kind: str, count: int, total: float, quantity: int = 2) -> list[dict[str, Any]]:
@@ -32,6 +33,7 @@ def make_run(
     received_at: float | None = 500.0,
     refunded_at: float = 600.0,
     refunds: int = 1,
+    standalone_refunds: int = 0,
     authorisations: int = 1,
     erp_received: int = 2,
     credit: float = 20.0,
@@ -68,15 +70,30 @@ def make_run(
         "erp",
         {
             "salesOrders": [
-                {"id": ERP_ID, "tranId": "SO1001", "externalId": SF_ORDER, "status": "Billed", "lines": []}
+                {
+                    "id": ERP_ID,
+                    "tranId": "SO1001",
+                    "externalId": SF_ORDER,
+                    "entity": CUSTOMER,
+                    "status": "Billed",
+                    "lines": [],
+                }
             ],
             "invoices": documents("inv", 1, 30.0, 3),
             "returnAuthorizations": documents("rma", authorisations, 20.0),
             "itemReceipts": documents("ir", 1, 0.0, erp_received),
             "creditMemos": documents("cm", 1, credit),
             "customerRefunds": [
-                {"id": f"ref-{n}", "tranId": f"REF{n}", "salesOrder": ERP_ID, "total": 20.0} for n in range(refunds)
+                *(
+                    {"id": f"ref-{n}", "tranId": f"REF{n}", "entity": CUSTOMER, "salesOrder": ERP_ID, "total": 20.0}
+                    for n in range(refunds)
+                ),
+                *(
+                    {"id": f"sref-{n}", "tranId": f"SREF{n}", "entity": CUSTOMER, "salesOrder": None, "total": 20.0}
+                    for n in range(standalone_refunds)
+                ),
             ],
+            "customers": {CUSTOMER: "001A"},
         },
     )
     status = "Completed" if received_at is not None else "Awaiting Arrival"
@@ -132,6 +149,19 @@ def test_a_refund_repeated_is_caught(tmp_path: Path) -> None:
     found = failures(make_run(tmp_path, refunds=2))
     assert ("exactly-once", "one refund per return received") in found
     assert ("consistency", "refunded amounts agree with the credits") in found
+
+
+def test_a_refund_repeated_through_a_standalone_credit_is_caught_per_customer(tmp_path: Path) -> None:
+    run = make_run(tmp_path, standalone_refunds=1)
+    assert failures(run) == {("exactly-once", "one refund per return received")}
+    [finding] = [f for r in judge_run(run).results for f in r.findings]
+    assert finding.keys == (CUSTOMER, SF_ORDER, CASE)
+    assert "001A" in finding.message and "1 name no sales order" in finding.message
+
+
+def test_refunds_that_name_their_order_are_judged_per_order_only(tmp_path: Path) -> None:
+    findings = [f for r in judge_run(make_run(tmp_path, refunds=2)).results for f in r.findings]
+    assert [f.keys[0] for f in findings if f.invariant == "one refund per return received"] == [SF_ORDER]
 
 
 def test_a_second_return_authorisation_is_caught(tmp_path: Path) -> None:

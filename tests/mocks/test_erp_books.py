@@ -262,13 +262,15 @@ def test_wrong_transform_pairs_are_invalid_rcrd_transfrm() -> None:
 
 
 class Lifecycle(RuleBasedStateMachine):
-    """Random book/fulfil/invoice/return/receive/credit/refund/receive-stock sequences; NetSuite
-    refusals are part of the game, and every invariant must hold after every step."""
+    """Random book/fulfil/invoice/return/receive/credit/refund/receive-stock sequences, with standalone
+    credit memos for either of two customers; NetSuite refusals are part of the game, and every
+    invariant must hold after every step."""
 
     def __init__(self) -> None:
         super().__init__()
         self.books = Books(tax_rate=0.0725, stock=4)
         self.state = self.books.state
+        self.customers = [self.books.customer, self.state.add_customer("Grace", "001B").id]
 
     def _pick(self, table: str, index: int, statuses: str) -> Transaction | None:
         """Mostly a record the step can apply to (so that chains get long), now and then any."""
@@ -335,9 +337,23 @@ class Lifecycle(RuleBasedStateMachine):
         if rma is not None:
             self._try(self.state.transform, "returnAuthorization", rma.id, "creditMemo", {})
 
+    @rule(
+        customer=st.integers(0, 1),
+        lines=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(0, 40)), min_size=0, max_size=2),
+        west=st.booleans(),
+    )
+    def credit_directly(self, customer: int, lines: list[tuple[int, int, int]], west: bool) -> None:
+        """A standalone credit memo (a zero quantity is refused, as NetSuite does)."""
+        body = {
+            "entity": {"id": self.customers[customer]},
+            "location": {"id": self.books.west if west else self.books.east},
+            "item": {"items": [{"item": {"id": self.books.items[n]}, "quantity": q, "rate": r} for n, q, r in lines]},
+        }
+        self._try(self.state.create_credit_memo, body)
+
     @precondition(lambda self: self._any("creditMemo", "A"))
-    @rule(index=st.integers(0, 50), amount=st.one_of(st.none(), st.integers(1, 60)))
-    def refund(self, index: int, amount: int | None) -> None:
+    @rule(index=st.integers(0, 50), amount=st.one_of(st.none(), st.integers(1, 60)), customer=st.integers(0, 1))
+    def refund(self, index: int, amount: int | None, customer: int) -> None:
         memo = self._pick("creditMemo", index, "A")
         if memo is not None:
             application: dict[str, Any] = {"doc": {"id": memo.id}}
@@ -345,7 +361,7 @@ class Lifecycle(RuleBasedStateMachine):
                 application["amount"] = amount
             self._try(
                 self.state.create_refund,
-                {"customer": {"id": self.books.customer}, "apply": {"items": [application]}},
+                {"customer": {"id": self.customers[customer]}, "apply": {"items": [application]}},
             )
 
     @rule(item=st.integers(0, 2), west=st.booleans(), quantity=st.integers(-3, 6))
@@ -363,7 +379,8 @@ class Lifecycle(RuleBasedStateMachine):
     @invariant()
     def stock_is_conserved_per_sku_and_location(self) -> None:
         for stock in self.state.bins.values():
-            assert stock.opening - stock.fulfilled + stock.restocked + stock.received == pytest.approx(stock.on_hand)
+            moved_in = stock.restocked + stock.received + stock.credited_back
+            assert stock.opening - stock.fulfilled + moved_in == pytest.approx(stock.on_hand)
 
     @invariant()
     def commitments_add_up(self) -> None:
@@ -392,6 +409,25 @@ class Lifecycle(RuleBasedStateMachine):
         for rma in self.state.transactions["returnAuthorization"].values():
             for line in rma.lines:
                 assert line.credited <= line.received + 1e-9 <= line.quantity + 2e-9
+
+    @invariant()
+    def a_customer_is_refunded_at_most_what_the_customer_was_credited(self) -> None:
+        """Credits from returns are capped by the order's invoices (above); standalone credits by nothing
+        (NetSuite does not); but no refund ever pays out more than the customer's own credit memos hold."""
+        memos = self.state.transactions["creditMemo"]
+        for customer in self.customers:
+            credited = sum(t.total for t in memos.values() if t.entity_id == customer)
+            refunds = [t for t in self.state.transactions["customerRefund"].values() if t.entity_id == customer]
+            assert sum(t.total for t in refunds) <= credited + 1e-6
+            assert all(memos[memo].entity_id == customer for t in refunds for memo, _ in t.applications)
+        for memo in memos.values():
+            paid = sum(
+                a for t in self.state.transactions["customerRefund"].values() for m, a in t.applications if m == memo.id
+            )
+            assert memo.applied == pytest.approx(paid)
+            assert memo.applied <= memo.total + 1e-6
+            spent = memo.applied > 0 and memo.applied >= memo.total - 1e-9
+            assert memo.status_name == ("Fully Applied" if spent else "Open")
 
 
 def _body(lines: list[dict[str, Any]] | None) -> dict[str, Any]:

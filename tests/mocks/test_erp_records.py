@@ -158,6 +158,64 @@ def test_book_fulfil_invoice_return_receive_credit_refund_over_http(rig: Rig, po
     assert stock.on_hand == stock.opening, "shipped two, both restocked"
 
 
+def test_a_standalone_credit_memo_credits_a_customer_over_http_and_a_refund_pays_it_out(
+    rig: Rig, population: Population
+) -> None:
+    erp, ns, token = rig
+    product = population.products[0]
+    customer = {"externalId": f"001{population.customers[0].number}"}
+    body = {
+        "entity": customer,
+        "memo": "goodwill",
+        "item": {"items": [{"item": {"externalId": product.sku}, "quantity": 1, "rate": 12.5}]},
+    }
+    memo = new_id(ns.post(f"{RECORD}/creditMemo", token=token, json=body), "creditMemo")
+    shown = ns.get(f"{RECORD}/creditMemo/{memo}", token=token, params={"expandSubResources": "true"}).json()
+    assert "createdFrom" not in shown, "standalone: created from no return authorisation"
+    assert (shown["total"], shown["amountRemaining"], shown["status"]["refName"]) == (12.5, 12.5, "Open")
+    assert shown["item"]["items"][0]["location"]["refName"] == "WH-EAST"
+    stock = erp.state.bin(erp.state.item_by_sku(product.sku).id, erp.state.location_named("WH-EAST").id)
+    assert (stock.on_hand, stock.credited_back) == (stock.opening + 1, 1), "its inventory line is back on hand"
+
+    refund = ns.post(
+        f"{RECORD}/customerRefund",
+        token=token,
+        json={"customer": {"id": shown["entity"]["id"]}, "apply": {"items": [{"doc": {"id": memo}}]}},
+    )
+    paid = ns.get(f"{RECORD}/customerRefund/{new_id(refund, 'customerRefund')}", token=token).json()
+    assert paid["total"] == 12.5
+    assert ns.get(f"{RECORD}/creditMemo/{memo}", token=token).json()["status"]["refName"] == "Fully Applied"
+    [snapshot] = erp.state.snapshot()["customerRefunds"]
+    assert (snapshot["entity"], snapshot["salesOrder"]) == (shown["entity"]["id"], None)
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "path"),
+    [
+        ({"item": {"items": [{"item": {"id": "0"}, "quantity": 1}]}}, "INVALID_CONTENT", "entity"),
+        ({"entity": "CUSTOMER", "item": {"items": []}}, "USER_ERROR", "item"),
+        ({"entity": "CUSTOMER", "item": {"items": [{"item": "SKU", "quantity": 0}]}}, "INVALID_FLD_VALUE", None),
+        ({"entity": "CUSTOMER", "createdFrom": {"id": "1"}}, "INVALID_CONTENT", "createdFrom"),
+        ({"entity": "CUSTOMER", "item": {"items": [{"item": "SKU", "amount": 5}]}}, "INVALID_CONTENT", None),
+    ],
+)
+def test_a_standalone_credit_memo_refuses_what_netsuite_refuses_and_changes_nothing(
+    rig: Rig, population: Population, body: dict[str, Any], code: str, path: str | None
+) -> None:
+    erp, ns, token = rig
+    filled = json.loads(
+        json.dumps(body)
+        .replace('"CUSTOMER"', json.dumps({"externalId": f"001{population.customers[0].number}"}))
+        .replace('"SKU"', json.dumps({"externalId": population.products[0].sku}))
+    )
+    before = erp.state.snapshot()
+    detail = problem(ns.post(f"{RECORD}/creditMemo", token=token, json=filled), 400)
+    assert detail["o:errorCode"] == code
+    if path is not None:
+        assert detail["o:errorPath"] == path
+    assert erp.state.snapshot() == before
+
+
 def test_inventory_item_shows_stock_per_location(rig: Rig, population: Population) -> None:
     erp, ns, token = rig
     sku = population.products[0].sku
