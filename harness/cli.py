@@ -16,6 +16,7 @@ from rich.text import Text
 import scenarios
 from harness import knobs, rehearsal_plan
 from harness.checkers import CheckerLoadError, load_checker
+from harness.contracts import cli as contracts_cli
 from harness.report import console as console_report
 from harness.report import diff, write_reports
 from harness.runner import RunOptions, run
@@ -28,6 +29,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(contracts_cli.app, name="contracts")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
