@@ -152,23 +152,23 @@ INVENTORY: Schema = obj(
 ORDER_IN: Schema = obj(
     ["reference_id", "recipient", "products", "shipping_method"],
     reference_id={"type": "string", "minLength": 1, "pattern": r"\S"},
-    order_number=STRING,
+    order_number=nullable(STRING),
     type={"enum": ["DTC", "B2B"]},
-    shipping_method={"enum": sorted(SHIPPING_METHODS)},
+    shipping_method={"type": "string", "minLength": 1, "examples": sorted(SHIPPING_METHODS)},
     recipient=obj(
         ["name", "address"],
         name={"type": "string", "minLength": 1, "pattern": r"\S"},
         address=obj(
-            ["address1", "city", "country", "zip_code"],
+            ["address1", "city", "country"],
             address1={"type": "string", "minLength": 1, "pattern": r"\S"},
-            address2=STRING,
+            address2=nullable(STRING),
             city={"type": "string", "minLength": 1, "pattern": r"\S"},
-            state=STRING,
+            state=nullable(STRING),
             country={"type": "string", "minLength": 1, "pattern": r"\S"},
-            zip_code={"type": "string", "minLength": 1, "pattern": r"\S"},
+            zip_code=nullable({"type": "string", "minLength": 1, "pattern": r"\S"}),
         ),
-        email=STRING,
-        phone_number=STRING,
+        email=nullable(STRING),
+        phone_number=nullable(STRING),
     ),
     products=array(
         obj(
