@@ -16,12 +16,11 @@ import httpx
 from starlette.types import ASGIApp
 
 import scenarios
-from contracts import HERE
+from contracts import OPENAPI, SYSTEMS
 from harness.recorder import Recorder
 from harness.stage import Stage, build_stage
 
-OPENAPI = HERE / "openapi"
-SYSTEMS = ("salesforce", "erp", "wms", "carrier")
+__all__ = ["OPENAPI", "SYSTEMS", "committed", "documents", "export", "render", "staged_mocks"]
 
 
 @contextmanager
