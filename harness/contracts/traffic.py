@@ -72,6 +72,19 @@ class Contracts:
     def __init__(self, documents: Mapping[str, dict[str, Any]], events: Mapping[str, dict[str, Any]]) -> None:
         self.documents = documents
         self.events = events
+        self._compiled: dict[int, Draft202012Validator] = {}
+
+    def _validate(self, schema: dict[str, Any], value: Any, where: str, part: str) -> Iterator[Violation]:
+        if value is None:
+            return
+        validator = self._compiled.get(id(schema))
+        if validator is None:
+            # Compiled once per schema: a long run judges the same few hundred schemas again and again.
+            validator = self._compiled[id(schema)] = Draft202012Validator(schema)
+        for error in validator.iter_errors(value):
+            inner = "/".join(map(str, error.absolute_schema_path))
+            located = "/".join(map(str, error.absolute_path))
+            yield Violation(part, f"{where}/{inner}", shown(error.instance), f"at /{located}: {error.message[:200]}")
 
     @classmethod
     def committed(cls) -> Contracts:
@@ -133,7 +146,7 @@ class Contracts:
         for index, param in enumerate(operation.spec.get("parameters", [])):
             where = f"{operation.pointer}/parameters/{index}/schema"
             if param["in"] == "path":
-                yield from _validate(param["schema"], path_values.get(param["name"], ""), where, "request")
+                yield from self._validate(param["schema"], path_values.get(param["name"], ""), where, "request")
             elif param["in"] == "header" and param.get("required") and _absent(param["name"], traffic.request_headers):
                 yield Violation("request", where, "(absent)", f"required header {param['name']} is missing")
         content = operation.spec.get("requestBody", {}).get("content", {})
@@ -148,7 +161,7 @@ class Contracts:
                     f"the body is not {media_type}",
                 )
             else:
-                yield from _validate(declared["schema"], body, where, "request")
+                yield from self._validate(declared["schema"], body, where, "request")
 
     def _response(self, operation: _Operation, traffic: RecordedExchange) -> Iterator[Violation]:
         status = str(traffic.status)
@@ -173,7 +186,9 @@ class Contracts:
                     "the body is not JSON",
                 )
             else:
-                yield from _validate(declared["schema"], body, f"{where}/content/application~1json/schema", "response")
+                yield from self._validate(
+                    declared["schema"], body, f"{where}/content/application~1json/schema", "response"
+                )
 
     # -- a mock delivering a webhook ---------------------------------------------------------------
 
@@ -220,12 +235,3 @@ def _parsed(raw: bytes, media_type: str) -> Any:
         return json.loads(raw) if raw else None
     except ValueError:
         return _UNREADABLE
-
-
-def _validate(schema: dict[str, Any], value: Any, where: str, part: str) -> Iterator[Violation]:
-    if value is None:
-        return
-    for error in Draft202012Validator(schema).iter_errors(value):
-        inner = "/".join(map(str, error.absolute_schema_path))
-        located = "/".join(map(str, error.absolute_path))
-        yield Violation(part, f"{where}/{inner}", shown(error.instance), f"at /{located}: {error.message[:200]}")
