@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.contracts.conformance import CHECKS, Tally, conform, rigs
-from harness.contracts.export import SYSTEMS, committed
+from harness.contracts.documents import SYSTEMS, committed
 
 RESULTS = Path(__file__).resolve().parent / "results" / "contract_conformance.md"
 

@@ -13,6 +13,8 @@ against it.
 from __future__ import annotations
 
 import copy
+import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,11 +151,15 @@ class Vendor:
             declared["operation_id"] = operation_id
         return declared
 
-    def publish(self, app: FastAPI, description: str) -> None:
-        """Serve the vendor's document as the app's ``/openapi.json`` (and ``app.openapi()``)."""
-        app.openapi = lambda: self.openapi(app, description)  # type: ignore[method-assign]
+    def publish(self, app: FastAPI, description: str, shared: Mapping[str, Schema]) -> None:
+        """Serve the vendor's document as the app's ``/openapi.json`` (and ``app.openapi()``).
 
-    def openapi(self, app: FastAPI, description: str) -> dict[str, Any]:
+        ``shared`` names the bodies many operations share (the error body, a record): the document
+        states each once under ``components`` and refers to it, as a vendor's own reference does.
+        """
+        app.openapi = lambda: self.openapi(app, description, shared)  # type: ignore[method-assign]
+
+    def openapi(self, app: FastAPI, description: str, shared: Mapping[str, Schema]) -> dict[str, Any]:
         """The app's OpenAPI 3.1 document as the vendor's: what ``rehearse contracts export`` writes."""
         document = copy.deepcopy(
             get_openapi(
@@ -178,8 +184,10 @@ class Vendor:
         schemas = components.get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
-        if not schemas:
-            components.pop("schemas", None)
+        components["schemas"] = {**schemas, **shared}
+        components["headers"] = _hoisted(document, shared)
+        components["parameters"] = _hoisted_parameters(document)
+        components["responses"] = _hoisted_errors(document)
         components["securitySchemes"] = dict(self.security_schemes)
         document["security"] = [dict(s) for s in self.security]
         if self.servers:
@@ -202,3 +210,44 @@ def _last_parameter_wins(operation: dict[str, Any]) -> None:
         seen[(param["name"], param["in"])] = param
     if seen:
         operation["parameters"] = list(seen.values())
+
+
+def _hoisted(document: dict[str, Any], shared: Mapping[str, Schema]) -> dict[str, Any]:
+    """Refer to ``shared`` bodies and to headers that recur under one name; returns those headers."""
+    names = {json.dumps(schema, sort_keys=True): name for name, schema in shared.items()}
+    headers: dict[str, Any] = {}
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            bodies = [*operation["responses"].values(), operation.get("requestBody", {})]
+            for media in (m for body in bodies for m in body.get("content", {}).values()):
+                name = names.get(json.dumps(media.get("schema"), sort_keys=True))
+                if name is not None:
+                    media["schema"] = {"$ref": f"#/components/schemas/{name}"}
+            for answer in operation["responses"].values():
+                for header, declared in answer.get("headers", {}).items():
+                    if headers.setdefault(header, declared) == declared:
+                        answer["headers"][header] = {"$ref": f"#/components/headers/{header}"}
+    return headers
+
+
+def _hoisted_parameters(document: dict[str, Any]) -> dict[str, Any]:
+    """Refer to parameters that recur unchanged (the API version, the object name); returns them."""
+    found: dict[str, Any] = {}
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            for index, declared in enumerate(operation.get("parameters", [])):
+                name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{declared['in']}.{declared['name']}")
+                if found.setdefault(name, declared) == declared:
+                    operation["parameters"][index] = {"$ref": f"#/components/parameters/{name}"}
+    return found
+
+
+def _hoisted_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Refer to error answers that are the same wherever they occur (a 401, a 503); returns them."""
+    found: dict[str, Any] = {}
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            for status, answer in operation["responses"].items():
+                if status >= "400" and found.setdefault(f"Error{status}", answer) == answer:
+                    operation["responses"][status] = {"$ref": f"#/components/responses/Error{status}"}
+    return found

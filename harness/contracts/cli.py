@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from harness.contracts.export import OPENAPI, export
+from harness.contracts.documents import OPENAPI
+from harness.contracts.export import export
 
 app = typer.Typer(help="Contracts: the mocks' OpenAPI documents and the tests against them.", no_args_is_help=True)
 out = Console(soft_wrap=True)

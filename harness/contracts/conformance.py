@@ -35,7 +35,8 @@ from schemathesis.core.result import Ok
 from schemathesis.core.transport import Response
 from starlette.types import ASGIApp
 
-from harness.contracts.export import committed, staged_mocks
+from harness.contracts.documents import committed
+from harness.contracts.export import staged_mocks
 from mocks.carrier import API_KEY
 from mocks.wms import CHANNEL_HEADER
 

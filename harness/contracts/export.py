@@ -16,11 +16,9 @@ import httpx
 from starlette.types import ASGIApp
 
 import scenarios
-from contracts import OPENAPI, SYSTEMS
+from contracts import OPENAPI
 from harness.recorder import Recorder
 from harness.stage import Stage, build_stage
-
-__all__ = ["OPENAPI", "SYSTEMS", "committed", "documents", "export", "render", "staged_mocks"]
 
 
 @contextmanager
@@ -52,11 +50,6 @@ def documents() -> dict[str, dict[str, Any]]:
 
 def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
-
-
-def committed(system: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((OPENAPI / f"{system}.json").read_text())
-    return loaded
 
 
 def export(directory: Path = OPENAPI) -> list[Path]:

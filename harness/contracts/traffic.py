@@ -20,8 +20,9 @@ from urllib.parse import parse_qs
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from contracts import EVENTS, OPENAPI, SYSTEMS
+from contracts import EVENTS, SYSTEMS
 from harness.capture import KEPT_HEADERS
+from harness.contracts.documents import committed, inlined
 from harness.history import RecordedExchange
 from harness.recorder import DIRECTION_TO_MOCK
 
@@ -88,7 +89,7 @@ class Contracts:
 
     @classmethod
     def committed(cls) -> Contracts:
-        documents = {system: json.loads((OPENAPI / f"{system}.json").read_text()) for system in SYSTEMS}
+        documents = {system: inlined(committed(system)) for system in SYSTEMS}
         events = {path.name: json.loads(path.read_text()) for path in EVENTS.glob("*.schema.json")}
         return cls(documents, events)
 

@@ -29,6 +29,7 @@ from mocks.carrier.contract import (
     IDEMPOTENCY_KEY,
     PAGE,
     REPLAYED,
+    SHARED,
     SHIPMENT,
     SHIPMENT_EXAMPLE,
     SHIPMENT_IN,
@@ -52,7 +53,7 @@ MAX_PAGE = 100
 def build_app(context: MockContext, state: CarrierState, network: Network, api_key: str) -> ASGIApp:
     world = context.world
     app = FastAPI(title="Mock carrier (EasyPost API v2)", docs_url=None, redoc_url=None)
-    EASYPOST.publish(app, __doc__ or "")
+    EASYPOST.publish(app, __doc__ or "", SHARED)
 
     @app.exception_handler(EasyPostError)
     async def _easypost_error(_: Request, exc: EasyPostError) -> Response:

@@ -202,3 +202,6 @@ SHIPMENT_LINKS = {
 }
 TRACKER_LINKS = {"ReadTracker": {"operationId": "read_tracker", "parameters": {"tracker_id": "$response.body#/id"}}}
 WEBHOOK_LINKS = {"DeleteWebhook": {"operationId": "delete_webhook", "parameters": {"webhook_id": "$response.body#/id"}}}
+
+SHARED: dict[str, Schema] = {"Error": ERROR, "Shipment": SHIPMENT, "Tracker": TRACKER, "Webhook": WEBHOOK}
+"""Bodies stated once under components and referred to."""

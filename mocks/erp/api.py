@@ -34,6 +34,7 @@ from mocks.erp.contract import (
     PAGING,
     RECORD,
     RECORD_TYPE,
+    SHARED,
     SUBLIST,
     SUITEQL_IN,
     TARGET,
@@ -82,7 +83,7 @@ def build_app(
 ) -> ASGIApp:
     """``record_event(kind, business_key, payload)`` puts a domain event in the History."""
     app = FastAPI(title=f"Mock ERP {system} (NetSuite REST web services)", docs_url=None, redoc_url=None)
-    NETSUITE.publish(app, __doc__ or "")
+    NETSUITE.publish(app, __doc__ or "", SHARED)
 
     @app.exception_handler(NetSuiteError)
     async def _netsuite_error(_: Request, exc: NetSuiteError) -> Response:

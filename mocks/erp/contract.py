@@ -122,3 +122,6 @@ WRITTEN_LINKS = {
         },
     },
 }
+
+SHARED: dict[str, Schema] = {"Problem": PROBLEM, "OAuthError": OAUTH_ERROR, "Collection": COLLECTION, "Record": RECORD}
+"""Bodies stated once under components and referred to."""

@@ -48,6 +48,7 @@ from mocks.salesforce.contract import (
     RECORD_LINKS,
     SALESFORCE,
     SAVED,
+    SHARED,
     SOBJECT,
     SOQL_EXAMPLES,
     TOKEN,
@@ -204,7 +205,7 @@ def build_app(
     changes: ChangeEventStream,
 ) -> ASGIApp:
     app = FastAPI(title="Mock Salesforce", docs_url=None, redoc_url=None)
-    SALESFORCE.publish(app, __doc__ or "")
+    SALESFORCE.publish(app, __doc__ or "", SHARED)
     # The hot handlers (token, rows, queries, upserts) return a JSONResponse themselves: a returned
     # dict goes through FastAPI's generic encoder, which costs more than the handler's own work.
     subrequest_key = secrets.token_hex(16)

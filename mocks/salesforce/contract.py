@@ -187,3 +187,14 @@ RECORD_LINKS = {
         },
     },
 }
+
+SHARED: dict[str, Schema] = {
+    "Errors": ERRORS,
+    "OAuthError": OAUTH_ERROR,
+    "Record": RECORD,
+    "QueryResult": QUERY_RESULT,
+    "SaveResult": SAVED,
+    "CollectionResults": COLLECTION_RESULTS,
+    "MultipleChoices": array(STRING),
+}
+"""Bodies stated once under components and referred to."""

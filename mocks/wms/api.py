@@ -39,6 +39,7 @@ from mocks.wms.contract import (
     RETURN,
     RETURN_IN,
     RETURN_LINKS,
+    SHARED,
     SHIPBOB,
     SHIPMENT,
     SUBSCRIPTION,
@@ -58,7 +59,7 @@ DEFAULT_LIMIT = 50
 def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
     world = fulfilment.world
     app = FastAPI(title="Mock WMS (ShipBob API 1.0)", docs_url=None, redoc_url=None)
-    SHIPBOB.publish(app, __doc__ or "")
+    SHIPBOB.publish(app, __doc__ or "", SHARED)
 
     @app.exception_handler(ShipBobError)
     async def _shipbob_error(_: Request, exc: ShipBobError) -> Response:

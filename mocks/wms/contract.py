@@ -234,3 +234,12 @@ RETURN_LINKS = {
 SUBSCRIPTION_LINKS = {
     "Unsubscribe": {"operationId": "unsubscribe", "parameters": {"subscription_id": "$response.body#/id"}}
 }
+
+SHARED: dict[str, Schema] = {
+    "Problem": PROBLEM,
+    "Order": ORDER,
+    "Shipment": SHIPMENT,
+    "Return": RETURN,
+    "Subscription": SUBSCRIPTION,
+}
+"""Bodies stated once under components and referred to."""

@@ -12,8 +12,8 @@ import pytest
 
 from harness.contracts.conformance import Rig, conform, rigs
 
-BUDGET = {"salesforce": 6, "erp": 12, "wms": 6, "carrier": 10}
-"""Generated cases per operation, so each mock gets roughly 100-200 cases."""
+BUDGET = {"salesforce": 4, "erp": 12, "wms": 6, "carrier": 8}
+"""Generated cases per operation, so each mock gets roughly 80-160 cases."""
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from harness.contracts.export import OPENAPI, SYSTEMS, committed, documents, render
+from harness.contracts.documents import OPENAPI, SYSTEMS, committed, inlined
+from harness.contracts.export import documents, render
 
 ERROR_SHAPES = {
     "salesforce": lambda schema: (
@@ -38,7 +39,7 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_every_operation_states_auth_success_and_the_vendors_errors(system: str) -> None:
-    document = committed(system)
+    document = inlined(committed(system))
     assert document["openapi"].startswith("3.1")
     assert document["components"]["securitySchemes"]
     for path, method, op in operations(document):
@@ -59,10 +60,10 @@ def test_every_operation_states_auth_success_and_the_vendors_errors(system: str)
 
 
 def test_vendor_headers_are_documented() -> None:
-    salesforce = committed("salesforce")
+    salesforce = inlined(committed("salesforce"))
     read = salesforce["paths"]["/services/data/v{version}/sobjects/{sobject}/{record_id}"]["get"]
     assert all("Sforce-Limit-Info" in answer["headers"] for answer in read["responses"].values())
-    erp = committed("erp")
+    erp = inlined(committed("erp"))
     create = erp["paths"]["/services/rest/record/v1/{record_type}"]["post"]["responses"]
     assert "content" not in create["204"] and "Location" in create["204"]["headers"]
     assert "Retry-After" in create["429"]["headers"]
