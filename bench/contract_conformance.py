@@ -58,15 +58,18 @@ def main() -> None:
         "",
         "Checks: " + ", ".join(f"`{c.__name__}`" for c in CHECKS) + ".",
         "",
+        "A stateful run is cut short when a replayed scenario takes another path on the state earlier ones"
+        " left (hypothesis then stops it); the steps before count.",
+        "",
         "| mock | operations | cases | stateful steps | wall s | cases/s | failures |",
         "|---|---|---|---|---|---|---|",
     ]
     for tally, ops, elapsed in rows:
         total = tally.cases + tally.stateful_steps
         failures = ", ".join(f"{name} {count}" for name, count in tally.failures.most_common()) or "none"
+        steps = f"{tally.stateful_steps}{' (cut short)' if tally.stateful_cut_short else ''}"
         lines.append(
-            f"| {tally.system} | {ops} | {tally.cases} | {tally.stateful_steps} | {elapsed:.1f} |"
-            f" {total / elapsed:.0f} | {failures} |"
+            f"| {tally.system} | {ops} | {tally.cases} | {steps} | {elapsed:.1f} | {total / elapsed:.0f} | {failures} |"
         )
     examples = [tally for tally, _, _ in rows if tally.failures]
     if examples:
