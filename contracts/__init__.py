@@ -5,3 +5,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 EVENTS = HERE / "events"
+OPENAPI = HERE / "openapi"
+SYSTEMS = ("salesforce", "erp", "wms", "carrier")
+"""The mocks with an OpenAPI document, ``OPENAPI / f"{system}.json"``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,9 @@ class RecordedExchange:
     error: str | None
     request_body: bytes
     response_body: bytes
+    request_headers: dict[str, str] = field(default_factory=dict)
+    response_headers: dict[str, str] = field(default_factory=dict)
+    """The headers the recorder kept (content type, Location, limits, correlation and idempotency)."""
 
     def request_json(self) -> Any:
         return _json_or_none(self.request_body)
@@ -81,7 +84,7 @@ def _json_or_none(body: bytes) -> Any:
 
 _EXCHANGE_COLUMNS = (
     "id, system, direction, method, path, status, sim_time, wall_time, latency_ms, correlation_id,"
-    " business_keys, error, request_body, response_body"
+    " business_keys, error, request_body, response_body, request_headers, response_headers"
 )
 
 
@@ -143,6 +146,8 @@ class History:
                 error=row[11],
                 request_body=row[12] or b"",
                 response_body=row[13] or b"",
+                request_headers=json.loads(row[14]) if row[14] else {},
+                response_headers=json.loads(row[15]) if row[15] else {},
             )
 
     def exchange_outlines(self) -> Iterator[ExchangeOutline]:

@@ -1,4 +1,4 @@
-"""``rehearse contracts ...``: verify a consumer's pact, fuzz a SUT's receivers, check a vendor's API."""
+"""``rehearse contracts ...``: export the mocks' contracts; verify a pact, fuzz a SUT, check a vendor's API."""
 
 from __future__ import annotations
 
@@ -13,12 +13,17 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.contracts import provider_check, sut_fuzzing
+from harness.contracts.documents import OPENAPI
+from harness.contracts.export import export
 from harness.contracts.pact_verification import PactFileError, verify_pact
 from harness.sut import DEFAULT_WEBHOOKS, SutConfig, SutError
 from harness.verdict import EXIT_HARNESS_ERROR
 
 app = typer.Typer(
-    help="Contracts at work: verify a consumer's pact, fuzz a SUT's webhook receivers, check a vendor's API.",
+    help=(
+        "Contracts at work: export the mocks' OpenAPI, verify a consumer's pact, fuzz a SUT's webhook receivers,"
+        " check a vendor's API."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -32,6 +37,15 @@ FINDINGS_SHOWN = 5
 def _fail(message: str) -> typer.Exit:
     err.print(Text.assemble(("error: ", "bold red"), message))
     return typer.Exit(EXIT_HARNESS_ERROR)
+
+
+@app.command("export")
+def export_command(
+    directory: Annotated[Path, typer.Option("--to", help="Where to write the documents.")] = OPENAPI,
+) -> None:
+    """Regenerate each mock's OpenAPI 3.1 document from its FastAPI app (contracts/openapi/*.json)."""
+    for path in export(directory):
+        out.print(f"wrote {path}")
 
 
 @app.command("verify-pact")

@@ -102,8 +102,13 @@ def build_receiver_spec() -> dict[str, Any]:
         },
         "paths": {
             "/webhooks/salesforce": _receiver(
-                "Salesforce order change events (Change Data Capture-shaped)",
-                {"$ref": _component("salesforce-order-change-event")},
+                "Salesforce order and case change events (Change Data Capture-shaped)",
+                {
+                    "anyOf": [
+                        {"$ref": _component("salesforce-order-change-event")},
+                        {"$ref": _component("salesforce-case-change-event")},
+                    ]
+                },
                 [],
             ),
             "/webhooks/erp": _receiver("ERP user-event script callouts", {"$ref": _component("erp-event")}, []),

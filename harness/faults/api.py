@@ -77,6 +77,10 @@ def vendor_error(system: str, status: int, code: str | None, message: str) -> by
         from mocks.erp.errors import NetSuiteError
 
         return json.dumps(NetSuiteError(status, code, message).body()).encode()
+    if system == "wms":
+        from mocks.wms.errors import ShipBobError
+
+        return json.dumps(ShipBobError(status, title=message).body()).encode()
     return json.dumps({"error": {"code": code, "message": message, "errors": []}}).encode()
 
 

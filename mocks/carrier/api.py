@@ -23,8 +23,28 @@ from starlette.types import ASGIApp
 from harness.capture import tag
 from mocks.base import MockContext
 from mocks.carrier.behaviour import Network
+from mocks.carrier.contract import (
+    BUY_IN,
+    EASYPOST,
+    IDEMPOTENCY_KEY,
+    PAGE,
+    REPLAYED,
+    SHARED,
+    SHIPMENT,
+    SHIPMENT_EXAMPLE,
+    SHIPMENT_IN,
+    SHIPMENT_LINKS,
+    TRACKER,
+    TRACKER_IN,
+    TRACKER_LINKS,
+    WEBHOOK,
+    WEBHOOK_IN,
+    WEBHOOK_LINKS,
+    listing,
+)
 from mocks.carrier.errors import EasyPostError, invalid, not_found, required, unauthorized
 from mocks.carrier.state import CarrierState, StoredReply, fingerprint
+from mocks.contract import STRING, Answer, array, obj, parameter
 
 BASE = "/v2"
 MAX_PAGE = 100
@@ -33,6 +53,7 @@ MAX_PAGE = 100
 def build_app(context: MockContext, state: CarrierState, network: Network, api_key: str) -> ASGIApp:
     world = context.world
     app = FastAPI(title="Mock carrier (EasyPost API v2)", docs_url=None, redoc_url=None)
+    EASYPOST.publish(app, __doc__ or "", SHARED)
 
     @app.exception_handler(EasyPostError)
     async def _easypost_error(_: Request, exc: EasyPostError) -> Response:
@@ -112,7 +133,18 @@ def build_app(context: MockContext, state: CarrierState, network: Network, api_k
             newest_first = newest_first[ids.index(before) + 1 :] if before in ids else []
         return newest_first[:size], len(newest_first) > size
 
-    @app.post(f"{BASE}/shipments")
+    @app.post(
+        f"{BASE}/shipments",
+        **EASYPOST.operation(
+            "Create a shipment and rate it",
+            {201: Answer("The shipment with its rates", SHIPMENT, REPLAYED)},
+            [400, 404, 422],
+            parameters=[IDEMPOTENCY_KEY],
+            body=SHIPMENT_IN,
+            example=SHIPMENT_EXAMPLE,
+            links={201: SHIPMENT_LINKS},
+        ),
+    )
     async def create_shipment(request: Request) -> Response:
         authorise(request)
 
@@ -123,7 +155,15 @@ def build_app(context: MockContext, state: CarrierState, network: Network, api_k
 
         return await idempotent(request, produce)
 
-    @app.get(f"{BASE}/shipments")
+    @app.get(
+        f"{BASE}/shipments",
+        **EASYPOST.operation(
+            "List shipments, newest first",
+            {200: Answer("A page", listing("shipments", SHIPMENT))},
+            [422],
+            parameters=PAGE,
+        ),
+    )
     async def list_shipments(request: Request) -> dict[str, Any]:
         authorise(request)
         items, more = page(request, list(state.shipments.values()))
@@ -132,14 +172,29 @@ def build_app(context: MockContext, state: CarrierState, network: Network, api_k
             "has_more": more,
         }
 
-    @app.get(f"{BASE}/shipments/{{shipment_id}}")
+    @app.get(
+        f"{BASE}/shipments/{{shipment_id}}",
+        **EASYPOST.operation(
+            "Read a shipment", {200: Answer("The shipment", SHIPMENT)}, [404], operation_id="read_shipment"
+        ),
+    )
     async def read_shipment(shipment_id: str, request: Request) -> dict[str, Any]:
         authorise(request)
         shipment = state.shipment(shipment_id)
         tag(request.scope, shipment.id, shipment.tracking_code or "")
         return shipment.to_json(state.trackers.get(shipment.tracker_id or ""))
 
-    @app.post(f"{BASE}/shipments/{{shipment_id}}/buy")
+    @app.post(
+        f"{BASE}/shipments/{{shipment_id}}/buy",
+        **EASYPOST.operation(
+            "Buy postage at one of the shipment's rates",
+            {200: Answer("The shipment with its label, tracking code and tracker", SHIPMENT, REPLAYED)},
+            [400, 404, 422],
+            parameters=[IDEMPOTENCY_KEY],
+            body=BUY_IN,
+            operation_id="buy",
+        ),
+    )
     async def buy(shipment_id: str, request: Request) -> Response:
         authorise(request)
 
@@ -154,7 +209,16 @@ def build_app(context: MockContext, state: CarrierState, network: Network, api_k
 
         return await idempotent(request, produce)
 
-    @app.post(f"{BASE}/trackers")
+    @app.post(
+        f"{BASE}/trackers",
+        **EASYPOST.operation(
+            "Track a code (a second create for the same code and carrier returns the same tracker)",
+            {201: Answer("A new tracker", TRACKER), 200: Answer("The tracker already kept for this code", TRACKER)},
+            [400, 422],
+            body=TRACKER_IN,
+            links={201: TRACKER_LINKS, 200: TRACKER_LINKS},
+        ),
+    )
     async def create_tracker(request: Request) -> Response:
         authorise(request)
         body = parsed(await request.body())
@@ -170,7 +234,19 @@ def build_app(context: MockContext, state: CarrierState, network: Network, api_k
             network.tracker_created(tracker)
         return JSONResponse(tracker.to_json(), status_code=201 if created else 200)
 
-    @app.get(f"{BASE}/trackers")
+    @app.get(
+        f"{BASE}/trackers",
+        **EASYPOST.operation(
+            "List trackers, newest first",
+            {200: Answer("A page", listing("trackers", TRACKER))},
+            [422],
+            parameters=[
+                *PAGE,
+                parameter("tracking_code", "query", STRING, "Only this code"),
+                parameter("carrier", "query", STRING, "Only this carrier"),
+            ],
+        ),
+    )
     async def list_trackers(request: Request) -> dict[str, Any]:
         authorise(request)
         code = request.query_params.get("tracking_code")
@@ -183,14 +259,28 @@ def build_app(context: MockContext, state: CarrierState, network: Network, api_k
         items, more = page(request, found)
         return {"trackers": [t.to_json() for t in items], "has_more": more}
 
-    @app.get(f"{BASE}/trackers/{{tracker_id}}")
+    @app.get(
+        f"{BASE}/trackers/{{tracker_id}}",
+        **EASYPOST.operation(
+            "Read a tracker", {200: Answer("The tracker", TRACKER)}, [404], operation_id="read_tracker"
+        ),
+    )
     async def read_tracker(tracker_id: str, request: Request) -> dict[str, Any]:
         authorise(request)
         tracker = state.tracker(tracker_id)
         tag(request.scope, tracker.tracking_code)
         return tracker.to_json()
 
-    @app.post(f"{BASE}/webhooks")
+    @app.post(
+        f"{BASE}/webhooks",
+        **EASYPOST.operation(
+            "Register a webhook URL (and the secret its events are signed with)",
+            {201: Answer("The webhook", WEBHOOK)},
+            [400, 422],
+            body=WEBHOOK_IN,
+            links={201: WEBHOOK_LINKS},
+        ),
+    )
     async def create_webhook(request: Request) -> Response:
         authorise(request)
         raw = parsed(await request.body()).get("webhook")
@@ -201,12 +291,25 @@ def build_app(context: MockContext, state: CarrierState, network: Network, api_k
             raise invalid("webhook.webhook_secret", "must be a string")
         return JSONResponse(state.add_webhook(raw["url"], secret).to_json(), status_code=201)
 
-    @app.get(f"{BASE}/webhooks")
+    @app.get(
+        f"{BASE}/webhooks",
+        **EASYPOST.operation(
+            "List webhooks", {200: Answer("Every webhook", obj(["webhooks"], webhooks=array(WEBHOOK)))}
+        ),
+    )
     async def list_webhooks(request: Request) -> dict[str, Any]:
         authorise(request)
         return {"webhooks": [h.to_json() for h in state.webhooks.values()]}
 
-    @app.delete(f"{BASE}/webhooks/{{webhook_id}}")
+    @app.delete(
+        f"{BASE}/webhooks/{{webhook_id}}",
+        **EASYPOST.operation(
+            "Delete a webhook",
+            {200: Answer("An empty object", {"type": "object"})},
+            [404],
+            operation_id="delete_webhook",
+        ),
+    )
     async def delete_webhook(webhook_id: str, request: Request) -> Response:
         authorise(request)
         if state.webhooks.pop(webhook_id, None) is None:

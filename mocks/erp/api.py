@@ -23,14 +23,34 @@ from starlette.types import ASGIApp
 
 from harness.capture import tag
 from harness.world import World
+from mocks.contract import BOOLEAN, STRING, Answer, parameter
 from mocks.erp import records
+from mocks.erp.contract import (
+    ANY_OBJECT,
+    COLLECTION,
+    KEY,
+    NETSUITE,
+    OAUTH_ERROR,
+    PAGING,
+    RECORD,
+    RECORD_TYPE,
+    SHARED,
+    SUBLIST,
+    SUITEQL_IN,
+    TARGET,
+    TOKEN,
+    TOKEN_FORM,
+    TOKEN_PATH,
+    WRITTEN,
+    WRITTEN_LINKS,
+    error,
+)
 from mocks.erp.errors import NetSuiteError, invalid_login
 from mocks.erp.query import TABLES, TRANSACTION_TYPE_CODES, parse_filter, parse_suiteql
 from mocks.erp.state import ErpState, Transaction
 
 RECORD_BASE = "/services/rest/record/v1"
 QUERY_PATH = "/services/rest/query/v1/suiteql"
-TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 PAGE_LIMIT = 1000
 """NetSuite's default and largest page."""
 
@@ -63,6 +83,7 @@ def build_app(
 ) -> ASGIApp:
     """``record_event(kind, business_key, payload)`` puts a domain event in the History."""
     app = FastAPI(title=f"Mock ERP {system} (NetSuite REST web services)", docs_url=None, redoc_url=None)
+    NETSUITE.publish(app, __doc__ or "", SHARED)
 
     @app.exception_handler(NetSuiteError)
     async def _netsuite_error(_: Request, exc: NetSuiteError) -> Response:
@@ -143,7 +164,26 @@ def build_app(
             {"id": record.id, "tranId": getattr(record, "tran_id", None), "externalId": record.external_id},
         )
 
-    @app.post(TOKEN_PATH)
+    @app.post(
+        TOKEN_PATH,
+        **NETSUITE.operation(
+            "Sign in: OAuth 2.0 client credentials",
+            {200: Answer("An access token", TOKEN)},
+            public=True,
+            form=TOKEN_FORM,
+            example={
+                "grant_type": "client_credentials",
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
+            },
+            own_errors={
+                400: Answer("Not a client-credentials grant", OAUTH_ERROR),
+                401: Answer("Unknown client", OAUTH_ERROR),
+                429: error(429),
+                503: error(503),
+            },
+        ),
+    )
     async def token(request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
         if form.get("grant_type") != "client_credentials":
@@ -156,7 +196,18 @@ def build_app(
 
     # -- records ----------------------------------------------------------------------------------------
 
-    @app.post(f"{RECORD_BASE}/{{record_type}}")
+    @app.post(
+        f"{RECORD_BASE}/{{record_type}}",
+        **NETSUITE.operation(
+            "Create a record: 204 and its URL in Location, no body",
+            {204: WRITTEN},
+            [400, 404],
+            parameters=[{**RECORD_TYPE, "example": "customer"}],
+            body=ANY_OBJECT,
+            links={204: WRITTEN_LINKS},
+            example={"companyName": "Rehearsal Ltd", "email": "ops@rehearse.invalid"},
+        ),
+    )
     async def create(record_type: str, request: Request) -> Response:
         authorise(request)
         known_type(record_type)
@@ -274,7 +325,15 @@ def build_app(
         state.touch(record)
         return record
 
-    @app.get(f"{RECORD_BASE}/{{record_type}}")
+    @app.get(
+        f"{RECORD_BASE}/{{record_type}}",
+        **NETSUITE.operation(
+            "List records: links and ids, paged",
+            {200: Answer("A page of ids", COLLECTION)},
+            [400, 404],
+            parameters=[RECORD_TYPE, *PAGING, parameter("q", "query", STRING, "A condition: field OPERATOR value")],
+        ),
+    )
     async def collection(record_type: str, request: Request) -> dict[str, Any]:
         authorise(request)
         known_type(record_type)
@@ -291,7 +350,20 @@ def build_app(
         extra = {"q": q} if q else {}
         return paged(href, items, len(rows), limit, offset, extra)
 
-    @app.get(f"{RECORD_BASE}/{{record_type}}/{{key}}")
+    @app.get(
+        f"{RECORD_BASE}/{{record_type}}/{{key}}",
+        **NETSUITE.operation(
+            "Read a record by internal id or eid:<externalId>",
+            {200: Answer("The record; its sublist a link unless expanded", RECORD)},
+            [400, 404],
+            parameters=[
+                RECORD_TYPE,
+                KEY,
+                parameter("expandSubResources", "query", BOOLEAN, "Inline the sublist's rows"),
+            ],
+            operation_id="read_record",
+        ),
+    )
     async def read(record_type: str, key: str, request: Request) -> dict[str, Any]:
         authorise(request)
         known_type(record_type)
@@ -300,7 +372,15 @@ def build_app(
         expand = request.query_params.get("expandSubResources", "").lower() == "true"
         return records.shape(state, record_type, record, base(request), expand)
 
-    @app.get(f"{RECORD_BASE}/{{record_type}}/{{key}}/{{sublist}}")
+    @app.get(
+        f"{RECORD_BASE}/{{record_type}}/{{key}}/{{sublist}}",
+        **NETSUITE.operation(
+            "A record's sublist rows",
+            {200: Answer("The rows", COLLECTION)},
+            [400, 404],
+            parameters=[RECORD_TYPE, KEY, SUBLIST],
+        ),
+    )
     async def read_sublist(record_type: str, key: str, sublist: str, request: Request) -> dict[str, Any]:
         authorise(request)
         known_type(record_type)
@@ -317,7 +397,17 @@ def build_app(
         rows = records.sublist_rows(state, record_type, record, href)
         return paged(href, rows, len(rows), max(len(rows), 1), 0, {})
 
-    @app.patch(f"{RECORD_BASE}/{{record_type}}/{{key}}")
+    @app.patch(
+        f"{RECORD_BASE}/{{record_type}}/{{key}}",
+        **NETSUITE.operation(
+            "Update a record",
+            {204: Answer("Done: no body")},
+            [400, 404],
+            parameters=[RECORD_TYPE, KEY],
+            body=ANY_OBJECT,
+            operation_id="update_record",
+        ),
+    )
     async def update(record_type: str, key: str, request: Request) -> Response:
         authorise(request)
         known_type(record_type)
@@ -327,7 +417,17 @@ def build_app(
         event("updated", record_type, record)
         return Response(status_code=204)
 
-    @app.put(f"{RECORD_BASE}/{{record_type}}/{{key}}")
+    @app.put(
+        f"{RECORD_BASE}/{{record_type}}/{{key}}",
+        **NETSUITE.operation(
+            "Upsert by external id (key eid:<externalId>): 204 and the record's URL in Location",
+            {204: WRITTEN},
+            [400, 404],
+            parameters=[RECORD_TYPE, KEY],
+            body=ANY_OBJECT,
+            links={204: WRITTEN_LINKS},
+        ),
+    )
     async def upsert(record_type: str, key: str, request: Request) -> Response:
         authorise(request)
         known_type(record_type)
@@ -366,7 +466,20 @@ def build_app(
         event("created" if was_created else "updated", record_type, record)
         return created(request, record_type, record)
 
-    @app.post(f"{RECORD_BASE}/{{record_type}}/{{key}}/!transform/{{target}}")
+    @app.post(
+        f"{RECORD_BASE}/{{record_type}}/{{key}}/!transform/{{target}}",
+        **NETSUITE.operation(
+            "Make a record from another (fulfilment, invoice, receipt, credit memo): 204 and its URL in Location",
+            {204: WRITTEN},
+            [400, 404],
+            parameters=[
+                RECORD_TYPE,
+                KEY,
+                TARGET,
+                parameter("replace", "query", {"const": "item"}, "Replace the sublist with the body's lines"),
+            ],
+        ),
+    )
     async def transform(record_type: str, key: str, target: str, request: Request) -> Response:
         authorise(request)
         known_type(record_type)
@@ -381,7 +494,20 @@ def build_app(
 
     # -- SuiteQL ----------------------------------------------------------------------------------------
 
-    @app.post(QUERY_PATH)
+    @app.post(
+        QUERY_PATH,
+        **NETSUITE.operation(
+            "Run a SuiteQL query (needs Prefer: transient)",
+            {200: Answer("A page of rows", COLLECTION)},
+            [400],
+            parameters=[
+                *PAGING,
+                parameter("Prefer", "header", {"const": "transient"}, "Required by SuiteQL", required=True),
+            ],
+            body=SUITEQL_IN,
+            example={"q": "SELECT id, tranid, status FROM transaction ORDER BY id"},
+        ),
+    )
     async def suiteql(request: Request) -> dict[str, Any]:
         authorise(request)
         if "transient" not in request.headers.get("prefer", "").lower():

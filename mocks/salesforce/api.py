@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,6 +29,35 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harness.capture import tag
 from harness.world import World
+from mocks.contract import BOOLEAN, INTEGER, STRING, Answer, array, nullable, obj, parameter
+from mocks.salesforce.contract import (
+    COLLECTION_IN,
+    COLLECTION_RESULTS,
+    COMPOSITE,
+    COMPOSITE_IN,
+    CREATED,
+    DESCRIBE,
+    EVENTS,
+    FIELD_VALUES,
+    FIELDS,
+    LIMITS,
+    MULTIPLE,
+    OAUTH_ERROR,
+    OBJECT_SUMMARY,
+    QUERY_RESULT,
+    RECORD,
+    RECORD_LINKS,
+    SALESFORCE,
+    SAVED,
+    SHARED,
+    SOBJECT,
+    SOQL_EXAMPLES,
+    TOKEN,
+    TOKEN_FORM,
+    TOKEN_PATH,
+    UPSERTED,
+    VERSION,
+)
 from mocks.salesforce.errors import MultipleChoices, SalesforceError, invalid_session, not_found
 from mocks.salesforce.events import CHANNELS, ChangeEventStream, ReplayOutOfRange
 from mocks.salesforce.ids import KEY_PREFIXES
@@ -57,6 +87,8 @@ _VERSION = re.compile(r"^(\d{2})\.0$")
 _SEASONS = ("Winter", "Spring", "Summer")
 _REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)\.([^}]+)\}")
 _BATCH_SIZE = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
+_SUBREQUEST_URL = re.compile(r"/services/data/v[^\x00-\x20\x7f]*")
+"""A composite subrequest names a resource path of this API, printable and without spaces."""
 
 
 def release_label(version: int) -> str:
@@ -174,6 +206,7 @@ def build_app(
     changes: ChangeEventStream,
 ) -> ASGIApp:
     app = FastAPI(title="Mock Salesforce", docs_url=None, redoc_url=None)
+    SALESFORCE.publish(app, __doc__ or "", SHARED)
     # The hot handlers (token, rows, queries, upserts) return a JSONResponse themselves: a returned
     # dict goes through FastAPI's generic encoder, which costs more than the handler's own work.
     subrequest_key = secrets.token_hex(16)
@@ -242,7 +275,21 @@ def build_app(
 
     # -- OAuth ----------------------------------------------------------------------------------
 
-    @app.post("/services/oauth2/token")
+    @app.post(
+        TOKEN_PATH,
+        **SALESFORCE.operation(
+            "Sign in: OAuth 2.0 client credentials or username-password",
+            {200: Answer("An access token and the instance URL", TOKEN)},
+            public=True,
+            form=TOKEN_FORM,
+            own_errors={400: Answer("The grant is refused", OAUTH_ERROR)},
+            example={
+                "grant_type": "client_credentials",
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
+            },
+        ),
+    )
     async def token(request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs((await read_body(request)).decode("utf-8", "replace")).items()}
         grant = form.get("grant_type")
@@ -278,29 +325,56 @@ def build_app(
 
     # -- versions and resources -----------------------------------------------------------------
 
-    @app.get("/services/data")
-    @app.get("/services/data/")
+    versions_op = SALESFORCE.operation(
+        "The API versions this org serves",
+        {200: Answer("Versions", array(obj(["label", "url", "version"], label=STRING, url=STRING, version=STRING)))},
+        public=True,
+    )
+
+    @app.get("/services/data", **versions_op)
+    @app.get("/services/data/", **versions_op)
     async def versions() -> list[dict[str, str]]:
         return [
             {"label": release_label(v), "url": f"/services/data/v{v}.0", "version": f"{v}.0"}
             for v in range(OLDEST_VERSION, NEWEST_VERSION + 1)
         ]
 
-    @app.get("/services/data/v{version}/")
-    @app.get("/services/data/v{version}")
+    resources_op = SALESFORCE.operation(
+        "The resources of a version",
+        {200: Answer("Resource URLs", {"type": "object", "additionalProperties": STRING})},
+        [404],
+        parameters=[VERSION],
+    )
+
+    @app.get("/services/data/v{version}", **resources_op)
+    @app.get("/services/data/v{version}/", **resources_op)
     async def resources(version: str, request: Request) -> dict[str, str]:
         authorise(request)
         base = f"/services/data/v{version_of(version)}.0"
         return {name: f"{base}/{name}" for name in ("sobjects", "query", "queryAll", "limits", "composite")}
 
-    @app.get("/services/data/v{version}/composite")
-    @app.get("/services/data/v{version}/composite/")
+    composite_resources_op = SALESFORCE.operation(
+        "The composite resources",
+        {200: Answer("Resource URLs", {"type": "object", "additionalProperties": STRING})},
+        [404],
+        parameters=[VERSION],
+    )
+
+    @app.get("/services/data/v{version}/composite", **composite_resources_op)
+    @app.get("/services/data/v{version}/composite/", **composite_resources_op)
     async def composite_resources(version: str, request: Request) -> dict[str, str]:
         authorise(request)
         return {"sobjects": f"/services/data/v{version_of(version)}.0/composite/sobjects"}
 
-    @app.get("/services/data/v{version}/limits")
-    @app.get("/services/data/v{version}/limits/")
+    limits_op = SALESFORCE.operation(
+        "The org's limits and what remains of them",
+        {200: Answer("Limits", LIMITS)},
+        [404],
+        parameters=[VERSION],
+    )
+
+    @app.get("/services/data/v{version}/limits", **limits_op)
+    @app.get("/services/data/v{version}/limits/", **limits_op)
     async def limits(version: str, request: Request) -> dict[str, Any]:
         authorise(request)
         version_of(version)
@@ -329,8 +403,19 @@ def build_app(
             "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"},
         }
 
-    @app.get("/services/data/v{version}/sobjects")
-    @app.get("/services/data/v{version}/sobjects/")
+    describe_global_op = SALESFORCE.operation(
+        "Every object of the org",
+        {
+            200: Answer(
+                "Objects", obj(["sobjects"], encoding=STRING, maxBatchSize=INTEGER, sobjects=array(OBJECT_SUMMARY))
+            )
+        },
+        [404],
+        parameters=[VERSION],
+    )
+
+    @app.get("/services/data/v{version}/sobjects", **describe_global_op)
+    @app.get("/services/data/v{version}/sobjects/", **describe_global_op)
     async def describe_global(version: str, request: Request) -> dict[str, Any]:
         authorise(request)
         version_of(version)
@@ -340,15 +425,29 @@ def build_app(
             "sobjects": [object_summary(o, version) for o in SOBJECTS.values()],
         }
 
-    @app.get("/services/data/v{version}/sobjects/{sobject}")
-    @app.get("/services/data/v{version}/sobjects/{sobject}/")
+    basic_info_op = SALESFORCE.operation(
+        "An object's summary",
+        {200: Answer("The summary", obj(["objectDescribe"], objectDescribe=OBJECT_SUMMARY, recentItems=array(RECORD)))},
+        [404],
+        parameters=[VERSION, SOBJECT],
+    )
+
+    @app.get("/services/data/v{version}/sobjects/{sobject}", **basic_info_op)
+    @app.get("/services/data/v{version}/sobjects/{sobject}/", **basic_info_op)
     async def basic_info(version: str, sobject: str, request: Request) -> dict[str, Any]:
         authorise(request)
         version_of(version)
         return {"objectDescribe": object_summary(state.describe(sobject), version), "recentItems": []}
 
-    @app.get("/services/data/v{version}/sobjects/{sobject}/describe")
-    @app.get("/services/data/v{version}/sobjects/{sobject}/describe/")
+    describe_op = SALESFORCE.operation(
+        "An object's fields",
+        {200: Answer("The description", DESCRIBE)},
+        [404],
+        parameters=[VERSION, SOBJECT],
+    )
+
+    @app.get("/services/data/v{version}/sobjects/{sobject}/describe", **describe_op)
+    @app.get("/services/data/v{version}/sobjects/{sobject}/describe/", **describe_op)
     async def describe(version: str, sobject: str, request: Request) -> dict[str, Any]:
         authorise(request)
         described = state.describe(sobject)
@@ -384,8 +483,18 @@ def build_app(
     def create_record(sobject: str, body: dict[str, Any]) -> Record:
         return state.create(sobject, {k: v for k, v in body.items() if k != "attributes"})
 
-    @app.post("/services/data/v{version}/sobjects/{sobject}")
-    @app.post("/services/data/v{version}/sobjects/{sobject}/")
+    create_op = SALESFORCE.operation(
+        "Create a record",
+        {201: Answer("Created", SAVED)},
+        [400, 404, 413],
+        parameters=[VERSION, {**SOBJECT, "example": "Account"}],
+        body=FIELD_VALUES,
+        links={201: RECORD_LINKS},
+        example={"Name": "Rehearsal Ltd", "Customer_Number__c": "C-REHEARSAL"},
+    )
+
+    @app.post("/services/data/v{version}/sobjects/{sobject}", **create_op)
+    @app.post("/services/data/v{version}/sobjects/{sobject}/", **create_op)
     async def create(version: str, sobject: str, request: Request) -> Response:
         authorise(request)
         version_of(version)
@@ -393,7 +502,16 @@ def build_app(
         tag(request.scope, record["Id"])
         return JSONResponse({"id": record["Id"], "success": True, "errors": []}, status_code=201)
 
-    @app.post("/services/data/v{version}/sobjects/{sobject}/{field_name}")
+    @app.post(
+        "/services/data/v{version}/sobjects/{sobject}/{field_name}",
+        **SALESFORCE.operation(
+            "Create through the Id external id (POST .../{Object}/Id, API 37.0+)",
+            {201: Answer("Created", SAVED)},
+            [400, 404, 405, 413],
+            parameters=[VERSION, SOBJECT],
+            body=FIELD_VALUES,
+        ),
+    )
     async def create_by_id(version: str, sobject: str, field_name: str, request: Request) -> Response:
         """``POST sobjects/{Object}/Id``: an upsert whose external id is ``Id`` with no value: a create."""
         authorise(request)
@@ -403,7 +521,16 @@ def build_app(
             )
         return await create(version, sobject, request)
 
-    @app.get("/services/data/v{version}/sobjects/{sobject}/{record_id}")
+    @app.get(
+        "/services/data/v{version}/sobjects/{sobject}/{record_id}",
+        **SALESFORCE.operation(
+            "Read a record",
+            {200: Answer("The record", RECORD)},
+            [400, 404],
+            parameters=[VERSION, SOBJECT, FIELDS],
+            operation_id="read_record",
+        ),
+    )
     async def read(version: str, sobject: str, record_id: str, request: Request) -> Response:
         authorise(request)
         described = state.describe(sobject)
@@ -413,7 +540,17 @@ def build_app(
             picked(described, record, str(version_of(version)) + ".0", request.query_params.get("fields"))
         )
 
-    @app.patch("/services/data/v{version}/sobjects/{sobject}/{record_id}")
+    @app.patch(
+        "/services/data/v{version}/sobjects/{sobject}/{record_id}",
+        **SALESFORCE.operation(
+            "Update a record",
+            {204: Answer("Updated")},
+            [400, 404, 413],
+            parameters=[VERSION, SOBJECT],
+            body=FIELD_VALUES,
+            operation_id="update_record",
+        ),
+    )
     async def update(version: str, sobject: str, record_id: str, request: Request) -> Response:
         authorise(request)
         version_of(version)
@@ -422,7 +559,10 @@ def build_app(
         tag(request.scope, record["Id"])
         return Response(status_code=204)
 
-    @app.delete("/services/data/v{version}/sobjects/{sobject}/{record_id}")
+    @app.delete(
+        "/services/data/v{version}/sobjects/{sobject}/{record_id}",
+        **SALESFORCE.operation("Delete a record", {204: Answer("Deleted")}, [400, 404], parameters=[VERSION, SOBJECT]),
+    )
     async def delete(version: str, sobject: str, record_id: str, request: Request) -> Response:
         authorise(request)
         version_of(version)
@@ -432,7 +572,16 @@ def build_app(
 
     # -- relationships and rows by external id ---------------------------------------------------
 
-    @app.get("/services/data/v{version}/sobjects/{sobject}/{first}/{second}")
+    @app.get(
+        "/services/data/v{version}/sobjects/{sobject}/{first}/{second}",
+        **SALESFORCE.operation(
+            "A record's children ({id}/{Relationship}) or a record by external id ({Field}/{value})",
+            {200: Answer("The children as a query result, or the record", {"anyOf": [QUERY_RESULT, RECORD]})},
+            [400, 404],
+            parameters=[VERSION, SOBJECT, FIELDS],
+            own_errors={300: MULTIPLE},
+        ),
+    )
     async def related_or_external(
         version: str, sobject: str, first: str, second: str, request: Request
     ) -> dict[str, Any]:
@@ -456,7 +605,28 @@ def build_app(
     def multiple_matches(described: SObject, matches: list[Record], version: str) -> MultipleChoices:
         return MultipleChoices([f"/services/data/v{version}/sobjects/{described.name}/{m['Id']}" for m in matches])
 
-    @app.patch("/services/data/v{version}/sobjects/{sobject}/{field_name}/{value}")
+    @app.patch(
+        "/services/data/v{version}/sobjects/{sobject}/{field_name}/{value}",
+        **SALESFORCE.operation(
+            "Upsert by external id",
+            {
+                201: Answer(
+                    "Created (created: true from API 46.0)",
+                    CREATED,
+                ),
+                200: Answer("Updated, API 46.0 and later", UPSERTED),
+                204: Answer("Updated, before API 46.0"),
+            },
+            [400, 404, 413],
+            parameters=[
+                VERSION,
+                SOBJECT,
+                parameter("updateOnly", "query", BOOLEAN, "Refuse to create (404 when nothing matches)"),
+            ],
+            body=FIELD_VALUES,
+            own_errors={300: MULTIPLE},
+        ),
+    )
     async def upsert(version: str, sobject: str, field_name: str, value: str, request: Request) -> Response:
         authorise(request)
         number = version_of(version)
@@ -486,7 +656,16 @@ def build_app(
             created["created"] = True
         return JSONResponse(created, status_code=201)
 
-    @app.delete("/services/data/v{version}/sobjects/{sobject}/{field_name}/{value}")
+    @app.delete(
+        "/services/data/v{version}/sobjects/{sobject}/{field_name}/{value}",
+        **SALESFORCE.operation(
+            "Delete by external id",
+            {204: Answer("Deleted")},
+            [400, 404],
+            parameters=[VERSION, SOBJECT],
+            own_errors={300: MULTIPLE},
+        ),
+    )
     async def delete_by_external_id(
         version: str, sobject: str, field_name: str, value: str, request: Request
     ) -> Response:
@@ -534,22 +713,37 @@ def build_app(
         first, locator = state.open_cursor(rows, batch, include_deleted)
         return query_page(first, len(rows), locator, endpoint, version)
 
-    @app.get("/services/data/v{version}/query")
-    @app.get("/services/data/v{version}/query/")
+    query_op = SALESFORCE.operation(
+        "Run a SOQL query",
+        {200: Answer("The first batch", QUERY_RESULT)},
+        [400, 404],
+        parameters=[
+            VERSION,
+            parameter("q", "query", {"type": "string", "examples": SOQL_EXAMPLES}, "The SOQL query", required=True),
+            parameter("Sforce-Query-Options", "header", STRING, "batchSize=N (200 to 2000)"),
+        ],
+    )
+
+    @app.get("/services/data/v{version}/query", **query_op)
+    @app.get("/services/data/v{version}/query/", **query_op)
     async def query(version: str, request: Request) -> Response:
         authorise(request)
         version_of(version)
         return JSONResponse(run_query(request, version, include_deleted=False))
 
-    @app.get("/services/data/v{version}/queryAll")
-    @app.get("/services/data/v{version}/queryAll/")
+    @app.get("/services/data/v{version}/queryAll", **query_op)
+    @app.get("/services/data/v{version}/queryAll/", **query_op)
     async def query_all(version: str, request: Request) -> Response:
         authorise(request)
         version_of(version)
         return JSONResponse(run_query(request, version, include_deleted=True))
 
-    @app.get("/services/data/v{version}/query/{locator}")
-    @app.get("/services/data/v{version}/queryAll/{locator}")
+    more_op = SALESFORCE.operation(
+        "The next batch of a query", {200: Answer("A batch", QUERY_RESULT)}, [400, 404], parameters=[VERSION]
+    )
+
+    @app.get("/services/data/v{version}/query/{locator}", **more_op)
+    @app.get("/services/data/v{version}/queryAll/{locator}", **more_op)
     async def query_more(version: str, locator: str, request: Request) -> Response:
         authorise(request)
         version_of(version)
@@ -611,7 +805,16 @@ def build_app(
             raise SalesforceError(400, "INVALID_TYPE", "Must specify a type of sObject in attributes", [])
         return kind
 
-    @app.post("/services/data/v{version}/composite/sobjects")
+    @app.post(
+        "/services/data/v{version}/composite/sobjects",
+        **SALESFORCE.operation(
+            "Create up to 200 records",
+            {200: Answer("One result per record, in order", COLLECTION_RESULTS)},
+            [400, 404, 413],
+            parameters=[VERSION],
+            body=COLLECTION_IN,
+        ),
+    )
     async def collection_create(version: str, request: Request) -> list[dict[str, Any]]:
         authorise(request)
         version_of(version)
@@ -625,7 +828,16 @@ def build_app(
 
         return apply_all(records, insert, bool(body.get("allOrNone")))
 
-    @app.patch("/services/data/v{version}/composite/sobjects")
+    @app.patch(
+        "/services/data/v{version}/composite/sobjects",
+        **SALESFORCE.operation(
+            "Update up to 200 records",
+            {200: Answer("One result per record, in order", COLLECTION_RESULTS)},
+            [400, 404, 413],
+            parameters=[VERSION],
+            body=COLLECTION_IN,
+        ),
+    )
     async def collection_update(version: str, request: Request) -> list[dict[str, Any]]:
         authorise(request)
         version_of(version)
@@ -640,7 +852,19 @@ def build_app(
 
         return apply_all(collection_records(body), change, bool(body.get("allOrNone")))
 
-    @app.delete("/services/data/v{version}/composite/sobjects")
+    @app.delete(
+        "/services/data/v{version}/composite/sobjects",
+        **SALESFORCE.operation(
+            "Delete up to 200 records",
+            {200: Answer("One result per id, in order", COLLECTION_RESULTS)},
+            [400, 404],
+            parameters=[
+                VERSION,
+                parameter("ids", "query", STRING, "Comma-separated record ids", required=True),
+                parameter("allOrNone", "query", BOOLEAN, "Roll every delete back if one fails"),
+            ],
+        ),
+    )
     async def collection_delete(version: str, request: Request) -> list[dict[str, Any]]:
         authorise(request)
         version_of(version)
@@ -654,7 +878,20 @@ def build_app(
         all_or_none = request.query_params.get("allOrNone", "").lower() == "true"
         return apply_all(ids, remove, all_or_none)
 
-    @app.get("/services/data/v{version}/composite/sobjects/{sobject}")
+    @app.get(
+        "/services/data/v{version}/composite/sobjects/{sobject}",
+        **SALESFORCE.operation(
+            "Read up to 200 records of one object",
+            {200: Answer("The records, null for ids not found", array(nullable(RECORD)))},
+            [400, 404],
+            parameters=[
+                VERSION,
+                SOBJECT,
+                parameter("ids", "query", STRING, "Comma-separated record ids", required=True),
+                parameter("fields", "query", STRING, "Comma-separated field names", required=True),
+            ],
+        ),
+    )
     async def collection_read(version: str, sobject: str, request: Request) -> list[dict[str, Any] | None]:
         authorise(request)
         version_of(version)
@@ -675,8 +912,16 @@ def build_app(
 
     # -- composite ----------------------------------------------------------------------------
 
-    @app.post("/services/data/v{version}/composite")
-    @app.post("/services/data/v{version}/composite/")
+    composite_op = SALESFORCE.operation(
+        "Up to 25 subrequests in order, referring to earlier answers",
+        {200: Answer("One answer per subrequest", COMPOSITE)},
+        [400, 404, 413],
+        parameters=[VERSION],
+        body=COMPOSITE_IN,
+    )
+
+    @app.post("/services/data/v{version}/composite", **composite_op)
+    @app.post("/services/data/v{version}/composite/", **composite_op)
     async def composite(version: str, request: Request) -> dict[str, Any]:
         """Subrequests run in order through this same app, ``@{ref.path}`` filled from earlier answers;
         the whole request counts once against the allowance, as in the org."""
@@ -690,6 +935,10 @@ def build_app(
             or not all(isinstance(s, dict) and isinstance(s.get("url"), str) for s in subrequests)
         ):
             raise SalesforceError(400, "JSON_PARSER_ERROR", "compositeRequest must list subrequests with a url", [])
+        if not all(_SUBREQUEST_URL.fullmatch(s["url"]) for s in subrequests):
+            raise SalesforceError(
+                400, "INVALID_INPUT", "Each subrequest url must be a resource path under /services/data/vXX.X/", []
+            )
         if len(subrequests) > COMPOSITE_LIMIT:
             raise SalesforceError(
                 400, "INVALID_INPUT", f"Composite request can have at most {COMPOSITE_LIMIT} subrequests", []
@@ -726,12 +975,17 @@ def build_app(
                             )
                             halted = all_or_none
                             continue
-                        reply = await client.request(
-                            str(sub.get("method", "GET")).upper(),
-                            str(url),
-                            headers=headers,
-                            content=None if payload is None else json.dumps(payload),
-                        )
+                        try:
+                            reply = await client.request(
+                                str(sub.get("method", "GET")).upper(),
+                                str(url),
+                                headers=headers,
+                                content=None if payload is None else json.dumps(payload),
+                            )
+                        except httpx.InvalidURL:
+                            responses.append(_halted(ref, f"The url of {ref} is not a valid resource path"))
+                            halted = all_or_none
+                            continue
                         answer = reply.json() if reply.content else None
                         answers[ref] = answer
                         responses.append(
@@ -756,13 +1010,10 @@ def build_app(
 
     # -- events: the pull path ----------------------------------------------------------------
 
-    @app.get("/services/data/v{version}/rehearse/events/data/{entity}ChangeEvent")
-    async def pull_events(version: str, entity: str, request: Request) -> dict[str, Any]:
+    async def pull_events(entity: str, version: str, request: Request) -> dict[str, Any]:
         """Change events of one channel after a replay id, from the bus's 72-hour retention (see contracts)."""
         authorise(request)
         version_of(version)
-        if entity not in CHANNELS:
-            raise not_found()
         channel = CHANNELS[entity][0]
         raw = request.query_params.get("replayId", "-1")
         size = request.query_params.get("batchSize", str(EVENT_BATCH))
@@ -785,9 +1036,33 @@ def build_app(
             "done": not more,
         }
 
+    for entity in CHANNELS:
+        app.add_api_route(
+            f"/services/data/v{{version}}/rehearse/events/data/{entity}ChangeEvent",
+            partial(pull_events, entity),
+            methods=["GET"],
+            **SALESFORCE.operation(
+                f"{entity} change events after a replay id (rehearse's pull path for the event bus)",
+                {200: Answer("A batch of events", EVENTS)},
+                [400, 404],
+                parameters=[
+                    VERSION,
+                    parameter("replayId", "query", {"type": "string", "pattern": "^-?[0-9]+$"}, "-1 new only, -2 all"),
+                    parameter(
+                        "batchSize", "query", {"type": "integer", "minimum": 1, "maximum": 1000}, "At most (100)"
+                    ),
+                ],
+                operation_id=f"pull_{entity.lower()}_change_events",
+            ),
+        )
+
     # -- everything else under a version: authorised first, then 404 or 405 ---------------------
 
-    @app.api_route("/services/data/v{version}/{rest:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"])
+    @app.api_route(
+        "/services/data/v{version}/{rest:path}",
+        methods=["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"],
+        include_in_schema=False,
+    )
     async def unknown(version: str, rest: str, request: Request) -> Response:
         authorise(request)
         version_of(version)

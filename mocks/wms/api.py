@@ -20,13 +20,38 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from harness.capture import tag
+from mocks.contract import INTEGER, STRING, Answer, array, obj, parameter
 from mocks.wms.behaviour import Fulfilment
+from mocks.wms.contract import (
+    CANCELLATION,
+    CHANNEL,
+    CHANNEL_HEADER,
+    FILTERS,
+    INVENTORY,
+    ORDER,
+    ORDER_EXAMPLE,
+    ORDER_IN,
+    ORDER_LINKS,
+    PAGE,
+    PAGED,
+    PRODUCT,
+    READ,
+    RETURN,
+    RETURN_IN,
+    RETURN_LINKS,
+    SHARED,
+    SHIPBOB,
+    SHIPMENT,
+    SUBSCRIPTION,
+    SUBSCRIPTION_IN,
+    SUBSCRIPTION_LINKS,
+    WRITE,
+)
 from mocks.wms.errors import Forbidden, ShipBobError, Unauthorized, invalid, not_found
 from mocks.wms.shapes import location, order_json, return_json, shipment_json, subscription_json
-from mocks.wms.state import Channel, WmsState
+from mocks.wms.state import TOPICS, Channel, WmsState
 
 BASE = "/1.0"
-CHANNEL_HEADER = "shipbob_channel_id"
 MAX_LIMIT = 250
 DEFAULT_LIMIT = 50
 
@@ -34,6 +59,7 @@ DEFAULT_LIMIT = 50
 def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
     world = fulfilment.world
     app = FastAPI(title="Mock WMS (ShipBob API 1.0)", docs_url=None, redoc_url=None)
+    SHIPBOB.publish(app, __doc__ or "", SHARED)
 
     @app.exception_handler(ShipBobError)
     async def _shipbob_error(_: Request, exc: ShipBobError) -> Response:
@@ -131,7 +157,10 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
 
     # -- channels, locations, catalogue -------------------------------------------------------------
 
-    @app.get(f"{BASE}/channel")
+    @app.get(
+        f"{BASE}/channel",
+        **SHIPBOB.operation("The channels this token can act for", {200: Answer("Channels", array(CHANNEL))}, READ),
+    )
     async def channels(request: Request) -> list[dict[str, Any]]:
         authorise(request)
         return [
@@ -153,12 +182,20 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
             for c in state.channels.values()
         ]
 
-    @app.get(f"{BASE}/location")
+    @app.get(
+        f"{BASE}/location",
+        **SHIPBOB.operation(
+            "Fulfilment centres", {200: Answer("Locations", array(obj(["id", "name"], id=INTEGER, name=STRING)))}, READ
+        ),
+    )
     async def locations(request: Request) -> list[dict[str, Any]]:
         authorise(request)
         return [{**(location(w) or {}), "abbreviation": w.name, "is_active": True} for w in state.warehouses]
 
-    @app.get(f"{BASE}/product")
+    @app.get(
+        f"{BASE}/product",
+        **SHIPBOB.operation("Products, paged", {200: Answer("A page", array(PRODUCT), PAGED)}, READ, parameters=PAGE),
+    )
     async def products(request: Request) -> Response:
         authorise(request)
         return paged(
@@ -167,7 +204,15 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
             lambda p: {"id": p.id, "reference_id": p.reference_id, "sku": p.reference_id, "name": p.name},
         )
 
-    @app.get(f"{BASE}/inventory")
+    @app.get(
+        f"{BASE}/inventory",
+        **SHIPBOB.operation(
+            "Inventory per product and fulfilment centre, paged",
+            {200: Answer("A page", array(INVENTORY), PAGED)},
+            READ,
+            parameters=PAGE,
+        ),
+    )
     async def inventory(request: Request) -> Response:
         authorise(request)
 
@@ -198,7 +243,17 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
 
     # -- orders and shipments ----------------------------------------------------------------------
 
-    @app.post(f"{BASE}/order")
+    @app.post(
+        f"{BASE}/order",
+        **SHIPBOB.operation(
+            "Create an order (reference_id unique per channel)",
+            {201: Answer("The order", ORDER)},
+            [*WRITE, 422],
+            body=ORDER_IN,
+            links={201: ORDER_LINKS},
+            example=ORDER_EXAMPLE,
+        ),
+    )
     async def create_order(request: Request) -> Response:
         channel = authorise(request, write=True)
         assert channel is not None
@@ -208,20 +263,41 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
         fulfilment.accept(order)
         return JSONResponse(order_json(state, order), status_code=201)
 
-    @app.get(f"{BASE}/order")
+    @app.get(
+        f"{BASE}/order",
+        **SHIPBOB.operation(
+            "Orders, paged and filtered",
+            {200: Answer("A page", array(ORDER), PAGED)},
+            READ,
+            parameters=[*PAGE, *FILTERS],
+        ),
+    )
     async def list_orders(request: Request) -> Response:
         channel = authorise(request)
         found = filtered(request, channel, list(state.orders.values()), lambda o: o.channel)
         return paged(request, found, lambda o: order_json(state, o))
 
-    @app.get(f"{BASE}/order/{{order_id}}")
+    @app.get(
+        f"{BASE}/order/{{order_id}}",
+        **SHIPBOB.operation(
+            "Read an order", {200: Answer("The order", ORDER)}, [*READ, 404], operation_id="read_order"
+        ),
+    )
     async def read_order(order_id: str, request: Request) -> dict[str, Any]:
         channel = authorise(request)
         order = state.order(identifier(order_id, "Order"), channel)
         tag(request.scope, order.reference_id)
         return order_json(state, order)
 
-    @app.post(f"{BASE}/order/{{order_id}}/cancel")
+    @app.post(
+        f"{BASE}/order/{{order_id}}/cancel",
+        **SHIPBOB.operation(
+            "Cancel an order's shipments that have not been picked",
+            {200: Answer("The outcome per shipment", CANCELLATION)},
+            [*WRITE, 404],
+            operation_id="cancel_order",
+        ),
+    )
     async def cancel_order(order_id: str, request: Request) -> dict[str, Any]:
         channel = authorise(request, write=True)
         order = state.order(identifier(order_id, "Order"), channel)
@@ -237,14 +313,25 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
             ],
         }
 
-    @app.get(f"{BASE}/order/{{order_id}}/shipment")
+    @app.get(
+        f"{BASE}/order/{{order_id}}/shipment",
+        **SHIPBOB.operation(
+            "An order's shipments",
+            {200: Answer("Shipments", array(SHIPMENT))},
+            [*READ, 404],
+            operation_id="order_shipments",
+        ),
+    )
     async def order_shipments(order_id: str, request: Request) -> list[dict[str, Any]]:
         channel = authorise(request)
         order = state.order(identifier(order_id, "Order"), channel)
         tag(request.scope, order.reference_id)
         return [shipment_json(state, s) for s in order.shipments]
 
-    @app.get(f"{BASE}/order/{{order_id}}/shipment/{{shipment_id}}")
+    @app.get(
+        f"{BASE}/order/{{order_id}}/shipment/{{shipment_id}}",
+        **SHIPBOB.operation("One shipment of an order", {200: Answer("The shipment", SHIPMENT)}, [*READ, 404]),
+    )
     async def order_shipment(order_id: str, shipment_id: str, request: Request) -> dict[str, Any]:
         channel = authorise(request)
         order = state.order(identifier(order_id, "Order"), channel)
@@ -255,7 +342,10 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
         tag(request.scope, order.reference_id)
         return shipment_json(state, shipment)
 
-    @app.get(f"{BASE}/shipment/{{shipment_id}}")
+    @app.get(
+        f"{BASE}/shipment/{{shipment_id}}",
+        **SHIPBOB.operation("Read a shipment", {200: Answer("The shipment", SHIPMENT)}, [*READ, 404]),
+    )
     async def read_shipment(shipment_id: str, request: Request) -> dict[str, Any]:
         channel = authorise(request)
         shipment = state.shipments.get(identifier(shipment_id, "Shipment"))
@@ -265,7 +355,16 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
 
     # -- returns -----------------------------------------------------------------------------------
 
-    @app.post(f"{BASE}/return")
+    @app.post(
+        f"{BASE}/return",
+        **SHIPBOB.operation(
+            "Create a return for a shipped shipment (reference_id unique per channel)",
+            {201: Answer("The return", RETURN)},
+            [*WRITE, 422],
+            body=RETURN_IN,
+            links={201: RETURN_LINKS},
+        ),
+    )
     async def create_return(request: Request) -> Response:
         channel = authorise(request, write=True)
         assert channel is not None
@@ -275,13 +374,26 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
         fulfilment.returned(record)
         return JSONResponse(return_json(record), status_code=201)
 
-    @app.get(f"{BASE}/return")
+    @app.get(
+        f"{BASE}/return",
+        **SHIPBOB.operation(
+            "Returns, paged and filtered",
+            {200: Answer("A page", array(RETURN), PAGED)},
+            READ,
+            parameters=[*PAGE, *FILTERS],
+        ),
+    )
     async def list_returns(request: Request) -> Response:
         channel = authorise(request)
         found = filtered(request, channel, list(state.returns.values()), lambda r: r.channel)
         return paged(request, found, return_json)
 
-    @app.get(f"{BASE}/return/{{return_id}}")
+    @app.get(
+        f"{BASE}/return/{{return_id}}",
+        **SHIPBOB.operation(
+            "Read a return", {200: Answer("The return", RETURN)}, [*READ, 404], operation_id="read_return"
+        ),
+    )
     async def read_return(return_id: str, request: Request) -> dict[str, Any]:
         channel = authorise(request)
         record = state.returns.get(identifier(return_id, "Return"))
@@ -290,7 +402,15 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
         tag(request.scope, record.reference_id)
         return return_json(record)
 
-    @app.post(f"{BASE}/return/{{return_id}}/cancel")
+    @app.post(
+        f"{BASE}/return/{{return_id}}/cancel",
+        **SHIPBOB.operation(
+            "Cancel a return that has not arrived",
+            {200: Answer("The return", RETURN)},
+            [*WRITE, 404, 422],
+            operation_id="cancel_return",
+        ),
+    )
     async def cancel_return(return_id: str, request: Request) -> dict[str, Any]:
         channel = authorise(request, write=True)
         record = state.returns.get(identifier(return_id, "Return"))
@@ -307,19 +427,39 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
 
     # -- webhooks ----------------------------------------------------------------------------------
 
-    @app.post(f"{BASE}/webhook")
+    @app.post(
+        f"{BASE}/webhook",
+        **SHIPBOB.operation(
+            "Subscribe a URL to a topic",
+            {201: Answer("The subscription", SUBSCRIPTION)},
+            READ,
+            body=SUBSCRIPTION_IN,
+            links={201: SUBSCRIPTION_LINKS},
+        ),
+    )
     async def subscribe(request: Request) -> Response:
         authorise(request)
         return JSONResponse(subscription_json(state.subscribe(await json_body(request))), status_code=201)
 
-    @app.get(f"{BASE}/webhook")
+    @app.get(
+        f"{BASE}/webhook",
+        **SHIPBOB.operation(
+            "Subscriptions, paged",
+            {200: Answer("A page", array(SUBSCRIPTION), PAGED)},
+            READ,
+            parameters=[*PAGE, parameter("Topic", "query", {"enum": list(TOPICS)}, "Only this topic")],
+        ),
+    )
     async def subscriptions(request: Request) -> Response:
         authorise(request)
         topic = query(request).get("topic")
         found = [s for s in state.subscriptions.values() if topic is None or s.topic == topic]
         return paged(request, found, subscription_json)
 
-    @app.delete(f"{BASE}/webhook/{{subscription_id}}")
+    @app.delete(
+        f"{BASE}/webhook/{{subscription_id}}",
+        **SHIPBOB.operation("Unsubscribe", {204: Answer("Removed")}, [*READ, 404], operation_id="unsubscribe"),
+    )
     async def unsubscribe(subscription_id: str, request: Request) -> Response:
         authorise(request)
         if state.subscriptions.pop(identifier(subscription_id, "Webhook"), None) is None:

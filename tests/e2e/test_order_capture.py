@@ -35,7 +35,7 @@ def test_smoke_passes_against_the_reference_integration(run_rehearse) -> None:  
     verdict = outcome.verdict
     assert verdict["passed"] and verdict["complete"]
     assert {c["name"]: c["status"] for c in verdict["checkers"]} == dict.fromkeys(
-        ("consistency", "exactly-once", "resilience", "timeliness"), "passed"
+        ("consistency", "contract", "exactly-once", "resilience", "timeliness"), "passed"
     )
     assert verdict["metrics"]["orders_placed"] == 50
     assert verdict["metrics"]["drained"]

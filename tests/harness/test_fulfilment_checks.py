@@ -106,6 +106,7 @@ def make_run(
                 time.time(),
                 status=204,
                 request_body=json.dumps({"Fulfillment_Status__c": status}).encode(),
+                response_headers={"sforce-limit-info": f"api-usage={n + 1}/15000"},
             )
         )
     recorder.close()

@@ -107,7 +107,7 @@ def statuses(run_dir: Path) -> dict[str, str]:
 def test_a_consistent_run_passes_every_checker(tmp_path: Path) -> None:
     verdict = judge_run(make_run(tmp_path, erp_orders=GOOD, write_back=WRITTEN_BACK))
     assert verdict.passed
-    assert {r.name for r in verdict.results} == {"consistency", "exactly-once", "resilience", "timeliness"}
+    assert {r.name for r in verdict.results} == {"consistency", "contract", "exactly-once", "resilience", "timeliness"}
     assert verdict.metrics["order_acceptance_p50_sim_s"] == 30.0
     assert verdict.metrics["order_acceptance_max_sim_s"] == 60.0
     assert verdict.metrics["order_acceptance_max_wall_s"] == 1.0
@@ -202,11 +202,17 @@ def test_junit_has_a_case_per_checker_and_workflow_with_findings_as_failures(tmp
     write_reports(judge_run(run), run)
     suite = ET.parse(run / "junit.xml").getroot()
     cases = {case.get("name"): case for case in suite.iter("testcase")}
-    assert set(cases) == {"consistency [W1]", "exactly-once [W1]", "resilience [W1]", "timeliness [W1]"}
+    assert set(cases) == {
+        "consistency [W1]",
+        "contract [W1]",
+        "exactly-once [W1]",
+        "resilience [W1]",
+        "timeliness [W1]",
+    }
     failure = cases["exactly-once [W1]"].find("failure")
     assert failure is not None and ORDER_A in (failure.text or "")
     assert cases["consistency [W1]"].find("failure") is None
-    assert suite.get("tests") == "4" and suite.get("failures") == "1"
+    assert suite.get("tests") == "5" and suite.get("failures") == "1"
 
 
 def test_the_html_report_opens_on_the_verdict_and_draws_the_timeline(tmp_path: Path) -> None:
