@@ -26,12 +26,17 @@ class RecordedExchange:
     error: str | None
     request_body: bytes
     response_body: bytes
+    response_headers: tuple[tuple[str, str], ...] = ()
+    """The headers the recorder keeps (``Retry-After``, ``Location``...), names in lower case."""
 
     def request_json(self) -> Any:
         return _json_or_none(self.request_body)
 
     def response_json(self) -> Any:
         return _json_or_none(self.response_body)
+
+    def response_header(self, name: str) -> str | None:
+        return next((value for key, value in self.response_headers if key == name.lower()), None)
 
     def line(self) -> str:
         """One line a person can read in a trace."""
@@ -81,7 +86,7 @@ def _json_or_none(body: bytes) -> Any:
 
 _EXCHANGE_COLUMNS = (
     "id, system, direction, method, path, status, sim_time, wall_time, latency_ms, correlation_id,"
-    " business_keys, error, request_body, response_body"
+    " business_keys, error, request_body, response_body, response_headers"
 )
 
 
@@ -143,6 +148,7 @@ class History:
                 error=row[11],
                 request_body=row[12] or b"",
                 response_body=row[13] or b"",
+                response_headers=tuple(json.loads(row[14]).items()) if row[14] else (),
             )
 
     def exchange_outlines(self) -> Iterator[ExchangeOutline]:
