@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from harness.recorder import DIRECTION_TO_MOCK, Exchange, Recorder
 from harness.verdict import judge_run
 
@@ -49,6 +51,7 @@ def make_run(
     shipped_shown: int = 2,
     sf_status: str = "Partially Shipped",
     status_patches: tuple[str, ...] = (),
+    through_collection: bool = False,
 ) -> Path:
     run_dir = tmp_path / f"run-{time.monotonic_ns()}"
     run_dir.mkdir()
@@ -96,8 +99,21 @@ def make_run(
     for copy in wms:
         recorder.event("wms", "order.created", copy["reference_id"], {}, 30)
     for n, status in enumerate(status_patches):
+        record = {"attributes": {"type": "Order"}, "id": SF_ORDER, "Fulfillment_Status__c": status}
         recorder.exchange(
             Exchange(
+                "salesforce",
+                DIRECTION_TO_MOCK,
+                "PATCH",
+                "/services/data/v62.0/composite/sobjects",
+                100 + n,
+                time.time(),
+                status=200,
+                request_body=json.dumps({"allOrNone": True, "records": [record]}).encode(),
+                response_body=json.dumps([{"id": SF_ORDER, "success": True, "errors": []}]).encode(),
+            )
+            if through_collection
+            else Exchange(
                 "salesforce",
                 DIRECTION_TO_MOCK,
                 "PATCH",
@@ -149,8 +165,10 @@ def test_salesforce_quantities_must_follow_the_warehouse(tmp_path: Path) -> None
     assert failures(run) == {("consistency", "Salesforce shows the shipped quantities, line by line")}
 
 
-def test_a_status_that_moves_backwards_is_caught_with_both_exchanges(tmp_path: Path) -> None:
-    run = make_run(tmp_path, wms=[wms_order()], status_patches=("Partially Shipped", "Delivered", "Partially Shipped"))
+@pytest.mark.parametrize("through_collection", [False, True], ids=["order-url", "sobject-collection"])
+def test_a_status_that_moves_backwards_is_caught_with_both_exchanges(tmp_path: Path, through_collection: bool) -> None:
+    statuses = ("Partially Shipped", "Delivered", "Partially Shipped")
+    run = make_run(tmp_path, wms=[wms_order()], status_patches=statuses, through_collection=through_collection)
     findings = [f for r in judge_run(run).results for f in r.findings]
     assert [(f.checker, f.invariant) for f in findings] == [
         ("history", "Salesforce fulfilment status only moves forward")
