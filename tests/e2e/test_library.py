@@ -13,6 +13,7 @@ REFERENCE_PASSES = [
     "out-of-order-tracking",
     "erp-outage",
     "erp-maintenance-hang",
+    "rate-limit-storm",
 ]
 
 
