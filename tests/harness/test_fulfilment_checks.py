@@ -52,6 +52,7 @@ def make_run(
     sf_status: str = "Partially Shipped",
     status_patches: tuple[str, ...] = (),
     through_collection: bool = False,
+    invoice_rate: float | None = None,
 ) -> Path:
     run_dir = tmp_path / f"run-{time.monotonic_ns()}"
     run_dir.mkdir()
@@ -84,13 +85,14 @@ def make_run(
         "Fulfillment_Status__c": sf_status,
     }
     recorder.final_state("salesforce", {"records": {"Order": {SF_ORDER: order}, "OrderItem": items}})
+    invoiced = [] if invoice_rate is None else [{"sku": "SKU-1", "quantity": 2, "rate": invoice_rate}]
     doc = {"salesOrder": ERP_ID, "lines": [{"sku": "SKU-1", "quantity": fulfilled // max(fulfilments, 1)}]}
     recorder.final_state(
         "erp",
         {
             "salesOrders": [sales_order(fulfilled)],
             "itemFulfillments": [doc] * fulfilments,
-            "invoices": [{"salesOrder": ERP_ID, "lines": []}] * fulfilments,
+            "invoices": [{"salesOrder": ERP_ID, "lines": invoiced}] * fulfilments,
         },
     )
     recorder.final_state("wms", {"orders": wms})
@@ -141,6 +143,12 @@ def test_a_consistent_partial_shipment_passes(tmp_path: Path) -> None:
 def test_a_split_order_shown_as_shipped_is_caught(tmp_path: Path) -> None:
     run = make_run(tmp_path, wms=[wms_order()], sf_status="Shipped")
     assert failures(run) == {("consistency", "an order shows Shipped only when every unit shipped")}
+
+
+def test_an_invoice_at_salesforce_prices_passes_and_one_at_the_line_total_is_caught(tmp_path: Path) -> None:
+    assert failures(make_run(tmp_path, wms=[wms_order()], invoice_rate=10.0)) == set()
+    overbilled = make_run(tmp_path, wms=[wms_order()], invoice_rate=20.0)
+    assert failures(overbilled) == {("consistency", "amounts invoiced agree with Salesforce prices, line by line")}
 
 
 def test_a_booked_order_never_released_is_caught(tmp_path: Path) -> None:
