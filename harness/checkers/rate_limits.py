@@ -1,10 +1,8 @@
 """Rate limits as the SUT met them: did it wait when a system said "not now", or keep hammering?
 
-A rate limit is the account's, not one request's: Salesforce's ``REQUEST_LIMIT_EXCEEDED`` (403)
-counts every call of the org, NetSuite's concurrency 429 every call of the account. So a
-``Retry-After`` binds every request the SUT sends to that system until it has passed, and a
-refusal without one (NetSuite's concurrency 429 carries none) still asks for a pause, not the same
-request again at once. Times are wall time: the SUT lives in it, and ``Retry-After`` is in it.
+A refused request is not sent again before its ``Retry-After`` has passed, and a refusal without
+one (NetSuite's concurrency 429 carries none) still asks for a pause, not the same request again
+at once. Times are wall time: the SUT lives in it, and ``Retry-After`` is in it.
 """
 
 from __future__ import annotations
@@ -55,20 +53,30 @@ def holds(exchanges: Iterable[RecordedExchange]) -> list[Hold]:
 
 
 def sent_during_holds(exchanges: list[RecordedExchange]) -> list[tuple[RecordedExchange, Hold]]:
-    """Requests the SUT started while a refusal's ``Retry-After`` still ran, each with that refusal."""
-    merged: list[Hold] = []
+    """Requests the SUT sent again while the ``Retry-After`` of their own refusal still ran, each
+    with that refusal.
+
+    Only the same request (method and path) counts: having been refused it, the SUT knew to wait.
+    Other calls may still have been on their way when the refusal came back, however well the SUT
+    holds its calls to a throttled system, and a slow machine can keep them on the way for a while.
+    """
+    waits: defaultdict[tuple[str, str], list[Hold]] = defaultdict(list)
     for hold in holds(exchanges):
+        merged = waits[(hold.refusal.method, hold.refusal.path)]
         if merged and hold.start <= merged[-1].end:
             if hold.end > merged[-1].end:
                 merged[-1] = Hold(merged[-1].start, hold.end, merged[-1].refusal)
         else:
             merged.append(hold)
-    starts = [hold.start for hold in merged]
+    starts = {key: [hold.start for hold in merged] for key, merged in waits.items()}
     broken = []
     for exchange in exchanges:
-        index = bisect.bisect_right(starts, exchange.wall_time - GRACE)
-        if index and exchange.wall_time < merged[index - 1].end - GRACE:
-            broken.append((exchange, merged[index - 1]))
+        key = (exchange.method, exchange.path)
+        if key not in waits:
+            continue
+        index = bisect.bisect_right(starts[key], exchange.wall_time - GRACE)
+        if index and exchange.wall_time < waits[key][index - 1].end - GRACE:
+            broken.append((exchange, waits[key][index - 1]))
     return broken
 
 
