@@ -68,6 +68,10 @@ class CallRetries:
     backoff: Backoff
 
 
+UNSTATED_RATE_LIMIT_WAIT = 0.25
+"""Seconds every call to a system waits after a rate limit that names no ``Retry-After`` (NetSuite's
+concurrency 429): long enough for requests in flight to finish, short enough not to idle."""
+
 CALL_RETRIES = CallRetries(attempts=4, backoff=Backoff(base=0.1, cap=2.0))
 DELIVERY_BACKOFF = Backoff(base=0.5, cap=30.0)
 """Between attempts at a whole delivery; capped low because a rehearsal compresses hours into minutes."""

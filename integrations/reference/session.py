@@ -16,6 +16,7 @@ import httpx
 
 from integrations.reference.retrying import (
     CALL_RETRIES,
+    UNSTATED_RATE_LIMIT_WAIT,
     CallRetries,
     Failure,
     PermanentFailure,
@@ -149,9 +150,9 @@ class Session:
 
     def _hold(self, limited: TransientFailure) -> None:
         """A rate limit is the account's, so every call to the system waits it out, not only the
-        refused one: without a ``Retry-After`` (NetSuite's concurrency 429 has none) for the
-        policy's first backoff step, with one for as long as it says."""
-        wait = limited.retry_after if limited.retry_after is not None else self._retries.backoff.base
+        refused one: without a ``Retry-After`` (NetSuite's concurrency 429 has none) for
+        ``UNSTATED_RATE_LIMIT_WAIT``, with one for as long as it says."""
+        wait = limited.retry_after if limited.retry_after is not None else UNSTATED_RATE_LIMIT_WAIT
         until = self._clock() + wait
         if until > self._held_until:
             self._held_until, self._held_because = until, str(limited)
