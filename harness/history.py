@@ -36,6 +36,9 @@ class RecordedExchange:
     def response_json(self) -> Any:
         return _json_or_none(self.response_body)
 
+    def response_header(self, name: str) -> str | None:
+        return next((value for key, value in self.response_headers.items() if key.lower() == name.lower()), None)
+
     def line(self) -> str:
         """One line a person can read in a trace."""
         outcome = str(self.status) if self.status is not None else (self.error or "no answer")

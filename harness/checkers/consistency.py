@@ -50,6 +50,48 @@ class Consistency(Checker):
             findings += self._orders_released(context)
         if "W4" in context.workflows:
             findings += self._shipments_recorded(context)
+            findings += self._amounts_invoiced(context)
+        return findings
+
+    def _amounts_invoiced(self, context: CheckContext) -> list[Finding]:
+        """What the ERP invoiced for each SKU is what it shipped at the price the customer saw in Salesforce."""
+        findings = []
+        erp = context.history.final_state("erp")
+        billed: dict[str, dict[str, list[float]]] = {}
+        for invoice in erp.get("invoices", []):
+            per_sku = billed.setdefault(str(invoice.get("salesOrder")), {})
+            for line in invoice.get("lines", []):
+                amounts = per_sku.setdefault(line["sku"], [0.0, 0.0])
+                amounts[0] += float(line["quantity"])
+                amounts[1] += float(line["quantity"]) * float(line["rate"])
+        items = context.history.final_state("salesforce").get("records", {}).get("OrderItem", {}).values()
+        prices: dict[tuple[str, str], set[float]] = {}
+        for item in items:
+            if not item.get("IsDeleted"):
+                prices.setdefault((item["OrderId"], item["SKU__c"]), set()).add(round(float(item["UnitPrice"]), 2))
+        for order in erp.get("salesOrders", []):
+            key = order.get("externalId") or order.get("otherRefNum") or ""
+            wrong = {}
+            for sku, (quantity, amount) in sorted(billed.get(order["id"], {}).items()):
+                price = prices.get((key, sku), set())
+                if len(price) != 1:
+                    continue  # no single Salesforce price to hold the invoice to
+                expected = round(quantity * next(iter(price)), 2)
+                if abs(round(amount, 2) - expected) > 0.01:
+                    wrong[sku] = {"invoiced": round(amount, 2), "quantity": quantity, "at salesforce price": expected}
+            if wrong:
+                findings.append(
+                    Finding(
+                        self.name,
+                        "amounts invoiced agree with Salesforce prices, line by line",
+                        f"ERP order {order['tranId']} invoiced {', '.join(wrong)} at amounts that differ from"
+                        " Salesforce's price times the quantity billed",
+                        (key, order["tranId"]),
+                        {"erp and salesforce": wrong},
+                        context.trace(order["id"]),
+                        workflow="W4",
+                    )
+                )
         return findings
 
     def _orders_released(self, context: CheckContext) -> list[Finding]:

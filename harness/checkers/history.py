@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.checkers import CheckContext, Checker, Finding, register
 from harness.checkers.returns import returns_by_order, wms_return_orders
+from harness.history import RecordedExchange
 from harness.recorder import DIRECTION_TO_MOCK
 
 STATUS_RANK = {
@@ -27,6 +28,33 @@ STATUS_RANK = {
 """Forward order of ``Fulfillment_Status__c``; Cancelled may follow anything and is left out."""
 
 _ORDER_PATH = re.compile(r"/services/data/v[0-9.]+/sobjects/Order/([0-9A-Za-z]{15,18})$")
+_COLLECTION_PATH = re.compile(r"/services/data/v[0-9.]+/composite/sobjects$")
+
+
+def _statuses_written(exchange: RecordedExchange) -> list[tuple[str, str]]:
+    """``(order id, Fulfillment_Status__c)`` an accepted PATCH wrote: one order by its own URL, or
+    any number through the sObject Collections call (only the records that succeeded)."""
+    body = exchange.request_json()
+    if not isinstance(body, dict):
+        return []
+    match = _ORDER_PATH.search(exchange.path)
+    if match:
+        status = body.get("Fulfillment_Status__c")
+        return [(match.group(1), status)] if exchange.status == 204 and status in STATUS_RANK else []
+    if not _COLLECTION_PATH.search(exchange.path) or exchange.status != 200:
+        return []
+    records, results = body.get("records"), exchange.response_json()
+    if not isinstance(records, list) or not isinstance(results, list) or len(records) != len(results):
+        return []
+    return [
+        (str(record.get("id")), record["Fulfillment_Status__c"])
+        for record, result in zip(records, results, strict=True)
+        if isinstance(record, dict)
+        and isinstance(result, dict)
+        and result.get("success") is True
+        and (record.get("attributes") or {}).get("type") == "Order"
+        and record.get("Fulfillment_Status__c") in STATUS_RANK
+    ]
 
 
 @register
@@ -82,28 +110,21 @@ class HistoryOrder(Checker):
         latest: dict[str, tuple[str, str]] = {}
         findings = []
         for exchange in context.history.exchanges(system="salesforce", direction=DIRECTION_TO_MOCK, method="PATCH"):
-            match = _ORDER_PATH.search(exchange.path)
-            body = exchange.request_json()
-            if not match or exchange.status != 204 or not isinstance(body, dict):
-                continue
-            status = body.get("Fulfillment_Status__c")
-            if status not in STATUS_RANK:
-                continue
-            order_id = match.group(1)
-            before = latest.get(order_id)
-            if before is not None and STATUS_RANK[status] < STATUS_RANK[before[0]]:
-                findings.append(
-                    Finding(
-                        self.name,
-                        "Salesforce fulfilment status only moves forward",
-                        f"order {order_id} went back from {before[0]!r} to {status!r}",
-                        (order_id,),
-                        {"salesforce": {"before": before[0], "after": status}},
-                        (before[1], exchange.line()),
-                        workflow="W5",
+            for order_id, status in _statuses_written(exchange):
+                before = latest.get(order_id)
+                if before is not None and STATUS_RANK[status] < STATUS_RANK[before[0]]:
+                    findings.append(
+                        Finding(
+                            self.name,
+                            "Salesforce fulfilment status only moves forward",
+                            f"order {order_id} went back from {before[0]!r} to {status!r}",
+                            (order_id,),
+                            {"salesforce": {"before": before[0], "after": status}},
+                            (before[1], exchange.line()),
+                            workflow="W5",
+                        )
                     )
-                )
-            latest[order_id] = (status, exchange.line())
+                latest[order_id] = (status, exchange.line())
         return findings
 
     def _released_after_booking(self, context: CheckContext) -> list[Finding]:

@@ -138,8 +138,16 @@ class Errors(ApiFault):
         return Answer(status, body, _json_headers())
 
 
+_UNMETERED = {"salesforce": ("/services/oauth2/",), "erp": ("/services/rest/auth/",)}
+"""Sign-ins the vendors do not count against the API allowance: Salesforce meters ``/services/data``
+(what ``Sforce-Limit-Info`` counts), NetSuite's governance leaves its token endpoint out."""
+
+
 class RateLimit(ApiFault):
-    """At most ``requests`` per ``per`` (simulated) in the window; beyond, the vendor's refusal."""
+    """At most ``requests`` per ``per`` (simulated) in the window; beyond, the vendor's refusal.
+
+    Sign-ins are not metered (``_UNMETERED``): a throttled org still issues tokens.
+    """
 
     def __init__(self, spec: FaultSpec, world: World, rng: random.Random) -> None:
         super().__init__(spec, world, rng)
@@ -148,6 +156,8 @@ class RateLimit(ApiFault):
         self._recent: deque[float] = deque()
 
     def decide(self, method: str, path: str, now: float) -> Action | None:
+        if path.startswith(_UNMETERED.get(self.system, ())):
+            return None
         while self._recent and self._recent[0] <= now - self.per:
             self._recent.popleft()
         if len(self._recent) < self.limit:

@@ -6,7 +6,8 @@ retried delivery or a lost answer lands on what an earlier attempt made:
 - W3: the WMS order's ``reference_id`` is the ERP sales order's internal id (ShipBob refuses a
   second one with 422, which means "created already": the order is looked up by reference);
 - W4: each WMS shipment becomes one item fulfilment (``externalId`` ``shp-<shipment id>``) and one
-  invoice (``inv-<shipment id>``), looked up by external id before they are made;
+  invoice (``inv-<shipment id>``), looked up by external id before they are made and again after
+  an attempt fails (its answer may be lost while the record landed);
 - W5: statuses only move forward: each tracking code keeps the furthest status it reached, each
   order the furthest ``Fulfillment_Status__c`` written, so a late or reordered event changes nothing.
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from integrations.reference.erp import Erp, ErpOrderDetail, TransformedLine
 from integrations.reference.fulfilment_events import ErpEvent, TrackerEvent
 from integrations.reference.ledger import FulfilmentLedger, Release
 from integrations.reference.locks import OneAtATime
-from integrations.reference.retrying import PermanentFailure, TransientFailure
+from integrations.reference.retrying import Failure, PermanentFailure, TransientFailure
 from integrations.reference.salesforce import OrderItem, Salesforce
 from integrations.reference.wms import Wms
 
@@ -305,23 +306,56 @@ class Fulfilment:
 
     async def record_in_erp(self, erp_internal_id: str, shipment: WmsShipment, account: str = LEGACY_ERP) -> None:
         """One item fulfilment and one invoice for the shipment, each made only if not made before."""
-        correlation = erp_internal_id
         erp = self.erp_holding(account)
+
+        async def fulfilment_lines() -> list[TransformedLine]:
+            order = await erp.read_sales_order_detail(erp_internal_id, correlation_id=erp_internal_id)
+            return erp_lines_for(order, shipment.lines)
+
         fulfilment_id = fulfilment_external_id(shipment.id)
-        fulfilled = await erp.find_transformed("itemFulfillment", fulfilment_id, correlation_id=correlation)
-        if fulfilled is None:
-            order = await erp.read_sales_order_detail(erp_internal_id, correlation_id=correlation)
-            lines = erp_lines_for(order, shipment.lines)
-            await erp.transform_sales_order(
-                erp_internal_id, "itemFulfillment", external_id=fulfilment_id, lines=lines, correlation_id=correlation
-            )
-            fulfilled = tuple(lines)
+        fulfilled = await self.transform_once(erp, erp_internal_id, "itemFulfillment", fulfilment_id, fulfilment_lines)
+
+        async def invoice_lines() -> list[TransformedLine]:
+            return list(fulfilled)
+
         invoice_id = invoice_external_id(shipment.id)
-        if await erp.find_transformed("invoice", invoice_id, correlation_id=correlation) is None:
-            await erp.transform_sales_order(
-                erp_internal_id, "invoice", external_id=invoice_id, lines=list(fulfilled), correlation_id=correlation
-            )
+        await self.transform_once(erp, erp_internal_id, "invoice", invoice_id, invoice_lines)
         log.info("WMS shipment %d recorded in the ERP as %s and %s", shipment.id, fulfilment_id, invoice_id)
+
+    async def transform_once(
+        self,
+        erp: Erp,
+        erp_internal_id: str,
+        record_type: str,
+        external_id: str,
+        lines_for: Callable[[], Awaitable[list[TransformedLine]]],
+    ) -> tuple[TransformedLine, ...]:
+        """The lines of the sales order's ``record_type`` with this external id, made now unless it exists.
+
+        A failed attempt is not the end of the story: when its answer was lost (a reset, a timeout)
+        it may have landed, and the call's own retry is then refused because nothing is left to
+        fulfil ("only 0 remain"), not as a duplicate. So after any failure the record is looked up
+        by its external id once more: found, it is what this attempt made; only when it is still
+        missing does the failure stand, and the delivery is retried or given up on its merits.
+        """
+        correlation = erp_internal_id
+        made = await erp.find_transformed(record_type, external_id, correlation_id=correlation)
+        if made is not None:
+            return made
+        try:
+            lines = await lines_for()
+            created = await erp.transform_sales_order(
+                erp_internal_id, record_type, external_id=external_id, lines=lines, correlation_id=correlation
+            )
+        except Failure:
+            made = await erp.find_transformed(record_type, external_id, correlation_id=correlation)
+            if made is None:
+                raise
+            log.info("ERP %s %s was made by an attempt whose answer was lost", record_type, external_id)
+            return made
+        if not created:
+            made = await erp.find_transformed(record_type, external_id, correlation_id=correlation)
+        return made if made is not None else tuple(lines)
 
     # -- W5 ----------------------------------------------------------------------------------------
 

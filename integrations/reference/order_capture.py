@@ -67,10 +67,18 @@ class OrderCapture:
         # and writing the capture-time status again would move it backwards.
         if order.erp_order_number == sales_order.tran_id:
             return
+        await self.write_back(order, sales_order)
+        log.info("order %s captured as ERP %s (%s)", order.id, sales_order.tran_id, sales_order.status)
+
+    async def write_back(self, order: SalesforceOrder, sales_order: ErpSalesOrder) -> None:
+        """The ERP number and status onto the Salesforce order; a seam for the flawed variants."""
         await self.salesforce.update_order(
             order.id, {"ERP_Order_Number__c": sales_order.tran_id, "ERP_Status__c": sales_order.status}
         )
-        log.info("order %s captured as ERP %s (%s)", order.id, sales_order.tran_id, sales_order.status)
+
+    def sales_order(self, order: SalesforceOrder, lines: list[OrderLine]) -> dict[str, Any]:
+        """The ERP sales order to upsert; a seam for the flawed variants."""
+        return sales_order_for(order, lines)
 
     async def place_in_erp(self, order: SalesforceOrder) -> ErpSalesOrder:
         """The ERP sales order for this Salesforce order, created only if it does not exist yet.
@@ -82,7 +90,7 @@ class OrderCapture:
         if known is not None:
             return known
         lines = await self.salesforce.read_order_items(order.id)
-        erp = await self.book(order.id, sales_order_for(order, lines))
+        erp = await self.book(order.id, self.sales_order(order, lines))
         sales_order = await erp.read_sales_order(external_id_ref(order.id), correlation_id=order.id)
         self.ledger.record(order.id, sales_order)
         return sales_order

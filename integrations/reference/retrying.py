@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import httpx
 
-TRANSIENT_ERROR_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED", "UNABLE_TO_LOCK_ROW"})
+RATE_LIMIT_ERROR_CODE = "REQUEST_LIMIT_EXCEEDED"
+TRANSIENT_ERROR_CODES = frozenset({RATE_LIMIT_ERROR_CODE, "UNABLE_TO_LOCK_ROW"})
 """Vendor error codes that mean "not now" whatever the HTTP status (Salesforce sends the first as 403)."""
 
 
@@ -67,6 +68,10 @@ class CallRetries:
     backoff: Backoff
 
 
+UNSTATED_RATE_LIMIT_WAIT = 0.25
+"""Seconds every call to a system waits after a rate limit that names no ``Retry-After`` (NetSuite's
+concurrency 429): long enough for requests in flight to finish, short enough not to idle."""
+
 CALL_RETRIES = CallRetries(attempts=4, backoff=Backoff(base=0.1, cap=2.0))
 DELIVERY_BACKOFF = Backoff(base=0.5, cap=30.0)
 """Between attempts at a whole delivery; capped low because a rehearsal compresses hours into minutes."""
@@ -97,11 +102,17 @@ def failure_for(response: httpx.Response, error_codes: Collection[str]) -> Failu
     if status < 400:
         return None
     reason = describe(response, error_codes)
-    if status in (429, 503):
+    if status in (429, 503) or TRANSIENT_ERROR_CODES.intersection(error_codes):
         return TransientFailure(reason, retry_after_seconds(response))
-    if status >= 500 or status in (401, 408) or TRANSIENT_ERROR_CODES.intersection(error_codes):
+    if status >= 500 or status in (401, 408):
         return TransientFailure(reason)
     return PermanentFailure(reason)
+
+
+def is_rate_limit(response: httpx.Response, error_codes: Collection[str]) -> bool:
+    """A refusal for the account's sake, not the request's: a 429, or Salesforce's 403 with
+    ``REQUEST_LIMIT_EXCEEDED``. It applies to every call to that system, not only this one."""
+    return response.status_code == 429 or RATE_LIMIT_ERROR_CODE in error_codes
 
 
 def describe(response: httpx.Response, error_codes: Collection[str]) -> str:

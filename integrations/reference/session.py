@@ -16,12 +16,14 @@ import httpx
 
 from integrations.reference.retrying import (
     CALL_RETRIES,
+    UNSTATED_RATE_LIMIT_WAIT,
     CallRetries,
     Failure,
     PermanentFailure,
     TransientFailure,
     describe,
     failure_for,
+    is_rate_limit,
 )
 
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -84,12 +86,16 @@ class Session:
         *,
         retries: CallRetries = CALL_RETRIES,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
         self._authenticate = authenticate
         self._error_codes = error_codes
         self._retries = retries
         self._sleep = sleep
+        self._clock = clock
+        self._held_until = 0.0
+        self._held_because = ""
         self._grant: Grant | None = None
         self._grant_lock = asyncio.Lock()
 
@@ -113,6 +119,7 @@ class Session:
         refreshed = False
         attempt = 0
         while True:
+            await self._wait_for_the_limit(method, path)
             failure: Failure | None
             try:
                 response = await self._send(method, path, correlation_id, json, headers)
@@ -127,9 +134,12 @@ class Session:
                         refreshed = True
                         continue
                     raise TransientFailure(describe(response, self._error_codes(response)))
-                failure = failure_for(response, self._error_codes(response))
+                codes = self._error_codes(response)
+                failure = failure_for(response, codes)
                 if failure is None:
                     return response
+                if isinstance(failure, TransientFailure) and is_rate_limit(response, codes):
+                    self._hold(failure)
             if not isinstance(failure, TransientFailure):
                 raise failure
             delay = self._retries.backoff.delay(attempt, failure.retry_after)
@@ -137,6 +147,25 @@ class Session:
             if attempt >= self._retries.attempts or delay > self._retries.backoff.cap:
                 raise failure
             await self._sleep(delay)
+
+    def _hold(self, limited: TransientFailure) -> None:
+        """A rate limit is the account's, so every call to the system waits it out, not only the
+        refused one: without a ``Retry-After`` (NetSuite's concurrency 429 has none) for
+        ``UNSTATED_RATE_LIMIT_WAIT``, with one for as long as it says."""
+        wait = limited.retry_after if limited.retry_after is not None else UNSTATED_RATE_LIMIT_WAIT
+        until = self._clock() + wait
+        if until > self._held_until:
+            self._held_until, self._held_because = until, str(limited)
+
+    async def _wait_for_the_limit(self, method: str, path: str) -> None:
+        """Sleeps out a short hold; a long one fails the call unsent, so the delivery is rescheduled
+        past it rather than holding a worker (or hammering a system that said "not now")."""
+        left = self._held_until - self._clock()
+        if left <= 0:
+            return
+        if left > self._retries.backoff.cap:
+            raise TransientFailure(f"{method} {path} not sent: held {left:.1f}s by {self._held_because}", left)
+        await self._sleep(left)
 
     async def _send(
         self, method: str, path: str, correlation_id: str, json: Any, extra_headers: Mapping[str, str] | None

@@ -237,6 +237,9 @@ class Governor:
 
 
 def concurrency_exceeded() -> NetSuiteError:
+    """NetSuite's REST refusal over the concurrency limit. It carries no ``Retry-After``: Oracle's
+    guidance ("Retrying Failed Web Services Requests") leaves the delay to the client, growing with
+    each attempt and jittered across threads, and names none; so the mock sends none either."""
     return NetSuiteError(
         429,
         "CONCURRENCY_LIMIT_EXCEEDED",

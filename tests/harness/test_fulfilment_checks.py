@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from harness.recorder import DIRECTION_TO_MOCK, Exchange, Recorder
 from harness.verdict import judge_run
 
@@ -49,6 +51,8 @@ def make_run(
     shipped_shown: int = 2,
     sf_status: str = "Partially Shipped",
     status_patches: tuple[str, ...] = (),
+    through_collection: bool = False,
+    invoice_rate: float | None = None,
 ) -> Path:
     run_dir = tmp_path / f"run-{time.monotonic_ns()}"
     run_dir.mkdir()
@@ -81,13 +85,14 @@ def make_run(
         "Fulfillment_Status__c": sf_status,
     }
     recorder.final_state("salesforce", {"records": {"Order": {SF_ORDER: order}, "OrderItem": items}})
+    invoiced = [] if invoice_rate is None else [{"sku": "SKU-1", "quantity": 2, "rate": invoice_rate}]
     doc = {"salesOrder": ERP_ID, "lines": [{"sku": "SKU-1", "quantity": fulfilled // max(fulfilments, 1)}]}
     recorder.final_state(
         "erp",
         {
             "salesOrders": [sales_order(fulfilled)],
             "itemFulfillments": [doc] * fulfilments,
-            "invoices": [{"salesOrder": ERP_ID, "lines": []}] * fulfilments,
+            "invoices": [{"salesOrder": ERP_ID, "lines": invoiced}] * fulfilments,
         },
     )
     recorder.final_state("wms", {"orders": wms})
@@ -96,8 +101,22 @@ def make_run(
     for copy in wms:
         recorder.event("wms", "order.created", copy["reference_id"], {}, 30)
     for n, status in enumerate(status_patches):
+        record = {"attributes": {"type": "Order"}, "id": SF_ORDER, "Fulfillment_Status__c": status}
         recorder.exchange(
             Exchange(
+                "salesforce",
+                DIRECTION_TO_MOCK,
+                "PATCH",
+                "/services/data/v62.0/composite/sobjects",
+                100 + n,
+                time.time(),
+                status=200,
+                request_body=json.dumps({"allOrNone": True, "records": [record]}).encode(),
+                response_body=json.dumps([{"id": SF_ORDER, "success": True, "errors": []}]).encode(),
+                response_headers={"content-type": "application/json", "sforce-limit-info": f"api-usage={n + 1}/15000"},
+            )
+            if through_collection
+            else Exchange(
                 "salesforce",
                 DIRECTION_TO_MOCK,
                 "PATCH",
@@ -128,6 +147,12 @@ def test_a_split_order_shown_as_shipped_is_caught(tmp_path: Path) -> None:
     assert failures(run) == {("consistency", "an order shows Shipped only when every unit shipped")}
 
 
+def test_an_invoice_at_salesforce_prices_passes_and_one_at_the_line_total_is_caught(tmp_path: Path) -> None:
+    assert failures(make_run(tmp_path, wms=[wms_order()], invoice_rate=10.0)) == set()
+    overbilled = make_run(tmp_path, wms=[wms_order()], invoice_rate=20.0)
+    assert failures(overbilled) == {("consistency", "amounts invoiced agree with Salesforce prices, line by line")}
+
+
 def test_a_booked_order_never_released_is_caught(tmp_path: Path) -> None:
     run = make_run(tmp_path, wms=[], fulfilled=0, shipped_shown=0)
     assert ("consistency", "every booked ERP order released to the warehouse") in failures(run)
@@ -150,8 +175,10 @@ def test_salesforce_quantities_must_follow_the_warehouse(tmp_path: Path) -> None
     assert failures(run) == {("consistency", "Salesforce shows the shipped quantities, line by line")}
 
 
-def test_a_status_that_moves_backwards_is_caught_with_both_exchanges(tmp_path: Path) -> None:
-    run = make_run(tmp_path, wms=[wms_order()], status_patches=("Partially Shipped", "Delivered", "Partially Shipped"))
+@pytest.mark.parametrize("through_collection", [False, True], ids=["order-url", "sobject-collection"])
+def test_a_status_that_moves_backwards_is_caught_with_both_exchanges(tmp_path: Path, through_collection: bool) -> None:
+    statuses = ("Partially Shipped", "Delivered", "Partially Shipped")
+    run = make_run(tmp_path, wms=[wms_order()], status_patches=statuses, through_collection=through_collection)
     findings = [f for r in judge_run(run).results for f in r.findings]
     assert [(f.checker, f.invariant) for f in findings] == [
         ("history", "Salesforce fulfilment status only moves forward")

@@ -189,11 +189,22 @@ class FulfilmentSystems:
         async def transform(ref: str, target: str, request: Request) -> Response:
             body = await request.json()
             assert request.query_params.get("replace") == "item"
+            lines = body["item"]["items"]
+            # As the ERP does, quantities are checked before the external id: a repeat of a transform
+            # that landed is refused for want of anything left, not as a duplicate.
+            for given in lines:
+                line = self.sales_order_lines[given["orderLine"] - 1]
+                left = line.quantity - line.fulfilled if target == "itemFulfillment" else line.fulfilled - line.billed
+                if given["quantity"] > left:
+                    detail = f"Line {line.line}: only {left:g} remain"
+                    return JSONResponse(
+                        {"status": 400, "o:errorDetails": [{"detail": detail, "o:errorCode": "USER_ERROR"}]},
+                        status_code=400,
+                    )
             if any(t.record_type == target and t.external_id == body["externalId"] for t in self.transformed):
                 return JSONResponse(
                     {"status": 400, "o:errorDetails": [{"detail": "dup", "o:errorCode": "DUP_RCRD"}]}, status_code=400
                 )
-            lines = body["item"]["items"]
             for given in lines:
                 line = self.sales_order_lines[given["orderLine"] - 1]
                 if target == "itemFulfillment":

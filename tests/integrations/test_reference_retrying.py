@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sut_doubles import ORDER_ID, SALESFORCE_SESSION_EXPIRED
 
 from integrations.reference.retrying import (
+    UNSTATED_RATE_LIMIT_WAIT,
     Backoff,
     CallRetries,
     PermanentFailure,
@@ -106,6 +107,7 @@ class Scripted:
         self.requests: list[httpx.Request] = []
         self.logins = 0
         self.slept: list[float] = []
+        self.now = 0.0
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -120,15 +122,17 @@ class Scripted:
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
+        self.now += seconds
 
     def session(self, attempts: int = 4) -> Session:
         http = httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
         return Session(
             http,
             self.authenticate,
-            lambda _: [],
+            salesforce_error_codes,
             retries=CallRetries(attempts=attempts, backoff=BACKOFF),
             sleep=self.sleep,
+            clock=lambda: self.now,
         )
 
 
@@ -171,6 +175,30 @@ async def test_a_long_retry_after_is_handed_up_instead_of_slept() -> None:
         await system.session().request("GET", "/thing", correlation_id=ORDER_ID)
     assert raised.value.retry_after == 60.0
     assert system.slept == []
+
+
+async def test_a_long_rate_limit_holds_every_call_to_the_system_unsent_until_it_passes() -> None:
+    system = Scripted(salesforce_answer(403, "REQUEST_LIMIT_EXCEEDED", **{"Retry-After": "60"}), httpx.Response(200))
+    session = system.session()
+    with pytest.raises(TransientFailure):
+        await session.request("GET", "/thing", correlation_id=ORDER_ID)
+    system.now += 30
+    with pytest.raises(TransientFailure, match="not sent") as held:
+        await session.request("PATCH", "/other", correlation_id=ORDER_ID, json={})
+    assert held.value.retry_after == pytest.approx(30)
+    assert len(system.requests) == 1, "nothing else is sent while the org says to wait"
+    system.now += 30
+    assert (await session.request("PATCH", "/other", correlation_id=ORDER_ID, json={})).status_code == 200
+
+
+async def test_a_429_without_retry_after_still_spaces_out_the_next_calls() -> None:
+    # NetSuite's concurrency 429 says nothing about when: a short pause is the floor all the same.
+    system = Scripted(httpx.Response(429), httpx.Response(200), httpx.Response(200))
+    session = system.session()
+    await session.request("GET", "/thing", correlation_id=ORDER_ID)
+    assert sum(system.slept) >= UNSTATED_RATE_LIMIT_WAIT
+    await session.request("GET", "/other", correlation_id=ORDER_ID)
+    assert len(system.requests) == 3
 
 
 async def test_every_call_carries_the_token_and_the_correlation_id() -> None:
