@@ -74,18 +74,25 @@ class WmsShipment:
     status: str
     lines: dict[str, float]
     tracking_number: str | None
+    location: str | None = None
+    """The warehouse that shipped it, by name: the ERP location the units leave."""
 
     @classmethod
     def from_json(cls, shipment: dict[str, Any]) -> WmsShipment:
         lines = units((str(p["reference_id"]), float(p["quantity"])) for p in shipment.get("products") or [])
         tracking = shipment.get("tracking")
         number = tracking.get("tracking_number") if isinstance(tracking, dict) else None
-        return cls(int(shipment["id"]), str(shipment["status"]), dict(lines), number or None)
+        where = shipment.get("location")
+        location = str(where["name"]) if isinstance(where, dict) and where.get("name") else None
+        return cls(int(shipment["id"]), str(shipment["status"]), dict(lines), number or None, location)
 
 
-def erp_lines_for(order: ErpOrderDetail, shipped: dict[str, float]) -> list[TransformedLine]:
+def erp_lines_for(
+    order: ErpOrderDetail, shipped: dict[str, float], location: str | None = None
+) -> list[TransformedLine]:
     """The sales order lines a shipment fulfils: per SKU, its open lines in order, each up to what is
-    still unfulfilled on it."""
+    still unfulfilled on it, shipped from ``location`` (so ERP stock leaves the warehouse that
+    picked it, and the two systems' stock per location stay comparable)."""
     lines: list[TransformedLine] = []
     for sku, quantity in shipped.items():
         left = quantity
@@ -94,7 +101,7 @@ def erp_lines_for(order: ErpOrderDetail, shipped: dict[str, float]) -> list[Tran
                 continue
             take = min(left, line.quantity - line.fulfilled)
             if take > _EPS:
-                lines.append(TransformedLine(line.line, take))
+                lines.append(TransformedLine(line.line, take, location))
                 left -= take
         if left > _EPS:
             raise PermanentFailure(
@@ -270,7 +277,7 @@ class Fulfilment:
         fulfilled = await self.erp.find_transformed("itemFulfillment", fulfilment_id, correlation_id=correlation)
         if fulfilled is None:
             order = await self.erp.read_sales_order_detail(erp_internal_id, correlation_id=correlation)
-            lines = erp_lines_for(order, shipment.lines)
+            lines = erp_lines_for(order, shipment.lines, shipment.location)
             await self.erp.transform_sales_order(
                 erp_internal_id, "itemFulfillment", external_id=fulfilment_id, lines=lines, correlation_id=correlation
             )

@@ -39,6 +39,9 @@ class Settings:
     carrier_webhook_secret: str | None = None
     """The fulfilment workflows' systems (W3-W5) are optional: a W1-only rehearsal may leave them out,
     and the workflows that need them fail their deliveries with the variable's name until they are set."""
+    availability_poll: float | None = 0.5
+    """Wall seconds between W2's availability polls (30 simulated seconds at 60x); None turns W2 off,
+    for tests whose fake systems answer only the calls of the workflow they test."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:

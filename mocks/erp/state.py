@@ -718,14 +718,8 @@ class ErpState:
             return 0.0 if line.closed else line.committed
 
         picked = self._picked(order, body, "itemFulfillment", remaining, remaining, replace)
-        for _, _, raw in picked:
-            if "location" in raw:
-                raise NetSuiteError(
-                    400,
-                    "USER_ERROR",
-                    "A fulfilment ships from the location the order line committed at.",
-                    f"{raw['_path']}.location",
-                )
+        taken: dict[tuple[str, str], float] = {}
+        sources = [self._ship_from(order, line, quantity, raw, taken) for line, quantity, raw in picked]
         fulfilment = self._new(
             "itemFulfillment",
             order.entity_id,
@@ -734,28 +728,47 @@ class ErpState:
             created_from=order.id,
             order_id=order.id,
             lines=[
-                Line(
-                    n,
-                    line.item_id,
-                    quantity,
-                    line.rate,
-                    self._line_location(order, line),
-                    order_line=line.line,
-                )
-                for n, (line, quantity, _) in enumerate(picked, start=1)
+                Line(n, line.item_id, quantity, line.rate, source, order_line=line.line)
+                for n, ((line, quantity, _), source) in enumerate(zip(picked, sources, strict=True), start=1)
             ],
         )
         self._store(fulfilment)
-        for line, quantity, _ in picked:
-            stock = self.bin(line.item_id, self._line_location(order, line))
-            stock.on_hand -= quantity
-            stock.committed -= quantity
-            stock.fulfilled += quantity
+        for (line, quantity, _), source in zip(picked, sources, strict=True):
+            self.bin(line.item_id, self._line_location(order, line)).committed -= quantity
             line.committed -= quantity
             line.fulfilled += quantity
+            stock = self.bin(line.item_id, source)
+            stock.on_hand -= quantity
+            stock.fulfilled += quantity
         self._changed(order)
+        self._commit_backorders()
         self._emit("order.fulfilled", fulfilment, order)
         return fulfilment
+
+    def _ship_from(
+        self, order: Transaction, line: Line, quantity: float, raw: dict[str, Any], taken: dict[tuple[str, str], float]
+    ) -> str:
+        """The location a fulfilment line ships from: where the order line committed, unless the line
+        names another (the warehouse that actually picked it). Then the commitment is released where
+        it was and the units leave the named location, which must have them available: shipping from
+        another location never takes stock committed to other orders there."""
+        committed_at = self._line_location(order, line)
+        if "location" not in raw:
+            return committed_at
+        source = self._reference(self.locations, raw["location"], f"{raw['_path']}.location").id
+        if source != committed_at:
+            key = (line.item_id, source)
+            there = self.bin(*key)
+            taken[key] = taken.get(key, 0.0) + quantity
+            if taken[key] > there.available + _EPS:
+                raise NetSuiteError(
+                    400,
+                    "USER_ERROR",
+                    f"Line {line.line}: you cannot fulfill {quantity:g} from {self.locations[source].name};"
+                    f" only {there.available:g} available there.",
+                    f"{raw['_path']}.quantity",
+                )
+        return source
 
     def _invoice(self, order: Transaction, body: dict[str, Any], replace: bool) -> Transaction:
         self._refuse_status(order, "invoice", ("D", "E", "F"))
