@@ -23,6 +23,8 @@ from harness.outbox import Outbox
 from harness.population import Population, generate
 from harness.recorder import Recorder
 from harness.workload.orders import OrderArrivals
+from harness.workload.prices import PriceChanges
+from harness.workload.receipts import StockReceipts
 from harness.world import World
 from mocks.base import Mock, MockContext
 from mocks.carrier import CarrierMock
@@ -45,6 +47,8 @@ class Stage:
     arrivals: OrderArrivals
     faults: list[Fault]
     gates: dict[str, list[Fault]]
+    receipts: StockReceipts | None = None
+    price_changes: PriceChanges | None = None
 
     @property
     def mocks(self) -> list[Mock]:
@@ -57,6 +61,9 @@ class Stage:
     def open_trading(self) -> None:
         """Start the business activity; it runs as the world's clock advances."""
         self.world.process(self.arrivals.run())
+        for generator in (self.receipts, self.price_changes):
+            if generator is not None:
+                self.world.process(generator.run())
         self.world.process(self._sample_load())
 
     def load(self) -> dict[str, int]:
@@ -68,6 +75,9 @@ class Stage:
             "erp_rejected_429": governor.stats["rejected"],
             "erp_peak_in_flight": governor.stats["peak_in_flight"],
             "wms_backlog": sum(self.wms.backlog().values()),
+            "erp_overcommitted_bins": sum(
+                1 for b in self.erp.state.bins.values() if b.on_hand < 0 or b.committed > b.on_hand + 1e-9
+            ),
         }
 
     def _sample_load(self) -> Generator[simpy.Event, Any, None]:
@@ -106,6 +116,7 @@ def build_stage(
         locations=scenario.locations,
         stock_per_location=scenario.stock,
         hot_products=scenario.hot_products,
+        hot_stock=scenario.hot_stock,
     )
     salesforce = SalesforceMock(context)
     erp = ErpMock(context, event_topics=erp_topics(scenario.workflows), **knobs.erp_options(scenario.behaviour))
@@ -116,6 +127,28 @@ def build_stage(
     carrier.seed(population)
     wms.seed(population)
     arrivals = OrderArrivals(world, salesforce, population, scenario.orders, scenario.duration)
+    receipts = (
+        StockReceipts(world, erp, wms, population, scenario.receipts, scenario.duration) if scenario.receipts else None
+    )
+    prices = (
+        PriceChanges(world, salesforce, population, scenario.price_changes, scenario.duration)
+        if scenario.price_changes
+        else None
+    )
     site = FaultSite(world, outbox, recorder)
     faults = install(scenario.faults, site)
-    return Stage(world, outbox, activity, population, salesforce, erp, wms, carrier, arrivals, faults, site.gates)
+    return Stage(
+        world,
+        outbox,
+        activity,
+        population,
+        salesforce,
+        erp,
+        wms,
+        carrier,
+        arrivals,
+        faults,
+        site.gates,
+        receipts,
+        prices,
+    )

@@ -103,7 +103,7 @@ def register(cls: type[Checker]) -> type[Checker]:
 
 
 def builtin_checkers() -> dict[str, type[Checker]]:
-    from harness.checkers import consistency, exactly_once, history, resilience, timeliness  # noqa: F401
+    from harness.checkers import consistency, exactly_once, history, inventory, resilience, timeliness  # noqa: F401
 
     return REGISTRY
 
