@@ -12,6 +12,7 @@ REFERENCE_PASSES = [
     "duplicate-webhooks",
     "out-of-order-tracking",
     "erp-outage",
+    "promo-surge",
 ]
 """erp-maintenance-hang is left out on purpose: it finds a real bug in the reference's W4 (a
 transform whose answer was lost is retried and refused, and the shipment is given up), which the
