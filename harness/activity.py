@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-
 READS_BY_POST = ("/query/v1/suiteql", "/oauth2/token", "/oauth2/v1/token")
 """POSTs that change nothing: a SuiteQL query and a sign-in. A SUT polling with them is still quiet."""
 
