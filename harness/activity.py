@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+READS_BY_POST = ("/query/v1/suiteql", "/oauth2/token", "/oauth2/v1/token")
+"""POSTs that change nothing: a SuiteQL query and a sign-in. A SUT polling with them is still quiet."""
+
 
 class Activity:
     """Wall-clock marks the drain reads to decide that the SUT has settled."""
@@ -13,9 +16,9 @@ class Activity:
         self.last_delivery = 0.0
         self.sut_requests = 0
 
-    def sut_request(self, method: str) -> None:
+    def sut_request(self, method: str, path: str = "") -> None:
         self.sut_requests += 1
-        if method not in ("GET", "HEAD", "OPTIONS"):
+        if method not in ("GET", "HEAD", "OPTIONS") and not path.endswith(READS_BY_POST):
             self.last_sut_write = time.monotonic()
 
     def delivered(self) -> None:

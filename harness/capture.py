@@ -62,7 +62,7 @@ class ExchangeCapture:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        self.activity.sut_request(scope["method"])
+        self.activity.sut_request(scope["method"], scope.get("path", ""))
         started = time.perf_counter()
         wall = time.time()
         sim = self.world.sync()

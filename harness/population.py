@@ -51,7 +51,9 @@ def generate(
     locations: tuple[str, ...] = ("WH-EAST",),
     stock_per_location: tuple[int, int] = (50, 500),
     hot_products: int = 0,
+    hot_stock: tuple[int, int] | None = None,
 ) -> Population:
+    """``hot_stock``: the per-location range for the hot products (a promotion's scarce stock)."""
     fake = Faker("en_US")
     fake.seed_instance(seed)
     people = tuple(
@@ -74,7 +76,10 @@ def generate(
             name=f"{fake.color_name()} {fake.word().capitalize()} {fake.random_element(_KINDS)}",
             price=round(fake.pyfloat(min_value=5, max_value=250, right_digits=2), 2),
             weight_oz=round(fake.pyfloat(min_value=2, max_value=160, right_digits=1), 1),
-            stock={loc: fake.random_int(low, high) for loc in locations},
+            stock={
+                loc: fake.random_int(*(hot_stock if hot_stock and n <= hot_products else (low, high)))
+                for loc in locations
+            },
             hot=n <= hot_products,
         )
         for n in range(1, products + 1)

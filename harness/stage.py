@@ -24,6 +24,8 @@ from harness.outbox import Outbox
 from harness.population import Population, generate
 from harness.recorder import Recorder
 from harness.workload.orders import OrderArrivals
+from harness.workload.prices import PriceChanges
+from harness.workload.receipts import StockReceipts
 from harness.workload.returns import ReturnRequests
 from harness.world import World
 from mocks.base import Mock, MockContext
@@ -50,6 +52,8 @@ class Stage:
     cutover: Cutover | None = None
     """A cutover scenario's: it also serves the successor ERP (``cutover.successor``)."""
     returns: ReturnRequests | None = None
+    receipts: StockReceipts | None = None
+    price_changes: PriceChanges | None = None
 
     @property
     def mocks(self) -> list[Mock]:
@@ -68,8 +72,9 @@ class Stage:
     def open_trading(self) -> None:
         """Start the business activity; it runs as the world's clock advances."""
         self.world.process(self.arrivals.run())
-        if self.returns is not None:
-            self.world.process(self.returns.run())
+        for generator in (self.returns, self.receipts, self.price_changes):
+            if generator is not None:
+                self.world.process(generator.run())
         self.world.process(self._sample_load())
         if self.cutover is not None:
             self.world.process(self.cutover.run())
@@ -83,6 +88,9 @@ class Stage:
             "erp_rejected_429": governor.stats["rejected"],
             "erp_peak_in_flight": governor.stats["peak_in_flight"],
             "wms_backlog": sum(self.wms.backlog().values()),
+            "erp_overcommitted_bins": sum(
+                1 for b in self.erp.state.bins.values() if b.on_hand < 0 or b.committed > b.on_hand + 1e-9
+            ),
         }
 
     def _sample_load(self) -> Generator[simpy.Event, Any, None]:
@@ -121,6 +129,7 @@ def build_stage(
         locations=scenario.locations,
         stock_per_location=scenario.stock,
         hot_products=scenario.hot_products,
+        hot_stock=scenario.hot_stock,
     )
     salesforce = SalesforceMock(context)
     erp = ErpMock(context, event_topics=erp_topics(scenario.workflows), **knobs.erp_options(scenario.behaviour))
@@ -142,6 +151,14 @@ def build_stage(
     carrier.seed(population)
     wms.seed(population)
     arrivals = OrderArrivals(world, salesforce, population, scenario.orders, scenario.duration)
+    receipts = (
+        StockReceipts(world, erp, wms, population, scenario.receipts, scenario.duration) if scenario.receipts else None
+    )
+    prices = (
+        PriceChanges(world, salesforce, population, scenario.price_changes, scenario.duration)
+        if scenario.price_changes
+        else None
+    )
     site = FaultSite(world, outbox, recorder)
     faults = install(scenario.faults, site)
     returns = None
@@ -161,4 +178,6 @@ def build_stage(
         site.gates,
         cutover,
         returns,
+        receipts,
+        prices,
     )

@@ -31,6 +31,10 @@ class Timeline:
     load: dict[str, list[float]] = field(default_factory=dict)
     """Sampled load per gauge (WMS backlog, ERP queue...), the last sample in each bucket."""
     faults: list[FaultWindow] = field(default_factory=list)
+    latency_p95_ms_by_system: dict[str, list[float]] = field(default_factory=dict)
+    """Per mock, the p95 latency of the SUT's requests in each bucket: the ERP slowing under a surge."""
+    throttled: dict[str, list[int]] = field(default_factory=dict)
+    """Per mock, the SUT's requests refused with 429 in each bucket (the ERP's concurrency limit)."""
 
 
 def _bucket_width(span: float) -> float:
@@ -77,6 +81,8 @@ def build(history: History) -> Timeline:
     requests: defaultdict[str, list[int]] = defaultdict(lambda: [0] * count)
     failures: defaultdict[str, list[int]] = defaultdict(lambda: [0] * count)
     latencies: list[list[float]] = [[] for _ in range(count)]
+    by_system: defaultdict[str, list[list[float]]] = defaultdict(lambda: [[] for _ in range(count)])
+    throttled: defaultdict[str, list[int]] = defaultdict(lambda: [0] * count)
     first_accepted: dict[str, float] = {}
     for exchange in exchanges:
         index = slot(exchange.sim_time)
@@ -86,8 +92,11 @@ def build(history: History) -> Timeline:
             # throttling and no answer at all.
             if exchange.status is None or exchange.status >= 500 or exchange.status == 429:
                 failures[exchange.system][index] += 1
+            if exchange.status == 429:
+                throttled[exchange.system][index] += 1
             if exchange.latency_ms is not None:
                 latencies[index].append(exchange.latency_ms)
+                by_system[exchange.system][index].append(exchange.latency_ms)
         elif (
             exchange.direction == DIRECTION_TO_SUT
             and exchange.correlation_id
@@ -110,9 +119,15 @@ def build(history: History) -> Timeline:
             system: [f / r if r else 0.0 for f, r in zip(failures[system], counts, strict=True)]
             for system, counts in requests.items()
         },
-        mock_latency_p95_ms=[sorted(b)[max(math.ceil(0.95 * len(b)) - 1, 0)] if b else 0.0 for b in latencies],
+        mock_latency_p95_ms=[_p95(b) for b in latencies],
         webhook_backlog=backlog(published, first_accepted),
         capture_backlog=backlog(activation_times, created_times),
         load=load,
         faults=history.faults(),
+        latency_p95_ms_by_system={system: [_p95(b) for b in buckets] for system, buckets in by_system.items()},
+        throttled=dict(throttled),
     )
+
+
+def _p95(values: list[float]) -> float:
+    return sorted(values)[max(math.ceil(0.95 * len(values)) - 1, 0)] if values else 0.0

@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.checkers import ERROR, CheckContext, Finding, installed_checkers, load_checker
 from harness.history import History
+from harness.surge import surge_metrics
 
 SCHEMA_VERSION = 1
 EXAMPLES_PER_GROUP = 3
@@ -138,6 +139,7 @@ def judge_run(run_dir: Path) -> Verdict:
         run = info.get("run", {})
         error = info.get("error")
         results = []
+        surge = surge_metrics(history)
         if error is None:
             results = judge(
                 history,
@@ -145,7 +147,7 @@ def judge_run(run_dir: Path) -> Verdict:
                 run.get("expect", {}),
                 tuple(run.get("checkers", ())),
             )
-    metrics = dict(info.get("metrics", {}))
+    metrics = {**info.get("metrics", {}), **surge}
     for result in results:
         metrics.update(result.metrics)
     return Verdict(run, results, metrics, complete=bool(info.get("complete", False)), error=error)

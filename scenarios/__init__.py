@@ -115,6 +115,25 @@ class ReturnWorkload:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptWorkload:
+    """Purchase receipts landing at the warehouses (and booked in the ERP) over the run."""
+
+    per_hour: float
+    quantity: tuple[int, int] = (10, 50)
+    hot_share: float = 0.0
+    start: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PriceWorkload:
+    """Merchandisers changing list prices in the Salesforce pricebook over the run."""
+
+    per_hour: float
+    change: tuple[float, float] = (-0.2, 0.1)
+    hot_share: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     description: str
@@ -130,6 +149,10 @@ class Scenario:
     stock: tuple[int, int]
     orders: OrderWorkload
     hot_products: int = 0
+    hot_stock: tuple[int, int] | None = None
+    """Units per hot product and location, when the promotion's stock is scarcer than the rest."""
+    receipts: ReceiptWorkload | None = None
+    price_changes: PriceWorkload | None = None
     faults: tuple[FaultSpec, ...] = ()
     expect: dict[str, Any] = field(default_factory=dict)
     behaviour: dict[str, Any] = field(default_factory=dict)
@@ -297,6 +320,31 @@ def _returns(raw: dict[str, Any] | None, path: Path) -> ReturnWorkload | None:
     return ReturnWorkload(share=float(raw["share"]), delay=delay, lines=(low, high))
 
 
+def _receipts(workload: dict[str, Any], path: Path) -> ReceiptWorkload | None:
+    raw = workload.get("receipts")
+    if raw is None:
+        return None
+    low, high = raw.get("quantity", (10, 50))
+    if low > high:
+        raise ScenarioError(f"{path}: workload.receipts.quantity: [{low}, {high}] is not a range (low > high)")
+    return ReceiptWorkload(
+        per_hour=float(raw["per_hour"]),
+        quantity=(low, high),
+        hot_share=float(raw.get("hot_share", 0.0)),
+        start=seconds(raw.get("start", 0)),
+    )
+
+
+def _price_changes(workload: dict[str, Any], path: Path) -> PriceWorkload | None:
+    raw = workload.get("price_changes")
+    if raw is None:
+        return None
+    low, high = raw.get("change", (-0.2, 0.1))
+    if low > high:
+        raise ScenarioError(f"{path}: workload.price_changes.change: [{low}, {high}] is not a range (low > high)")
+    return PriceWorkload(per_hour=float(raw["per_hour"]), change=(low, high), hot_share=float(raw.get("hot_share", 0)))
+
+
 def _build(data: dict[str, Any], path: Path) -> Scenario:
     duration = seconds(data["duration"])
     drain = data.get("drain", {})
@@ -327,6 +375,10 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
         raise ScenarioError(f"{path}: population.hot_products is more than population.products")
     if orders.get("hot_share", 0) > 0 and not population.get("hot_products"):
         raise ScenarioError(f"{path}: workload.orders.hot_share needs population.hot_products > 0")
+    hot_stock = population.get("hot_stock")
+    if hot_stock is not None and hot_stock[0] > hot_stock[1]:
+        raise ScenarioError(f"{path}: population.hot_stock: {list(hot_stock)} is not a range (low > high)")
+    receipts, price_changes = _receipts(data["workload"], path), _price_changes(data["workload"], path)
     lines = tuple(orders.get("lines", (1, 3)))
     quantity = tuple(orders.get("quantity", (1, 3)))
     if lines[1] > population["products"]:
@@ -367,6 +419,9 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
             hot_share=float(orders.get("hot_share", 0.0)),
         ),
         hot_products=int(population.get("hot_products", 0)),
+        hot_stock=(hot_stock[0], hot_stock[1]) if hot_stock is not None else None,
+        receipts=receipts,
+        price_changes=price_changes,
         faults=tuple(faults),
         expect=dict(data.get("expect", {})),
         behaviour=dict(data.get("behaviour", {})),

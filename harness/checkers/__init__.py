@@ -103,7 +103,15 @@ def register(cls: type[Checker]) -> type[Checker]:
 
 
 def builtin_checkers() -> dict[str, type[Checker]]:
-    from harness.checkers import consistency, contract, exactly_once, history, resilience, timeliness  # noqa: F401
+    from harness.checkers import (  # noqa: F401
+        consistency,
+        contract,
+        exactly_once,
+        history,
+        inventory,
+        resilience,
+        timeliness,
+    )
 
     return REGISTRY
 

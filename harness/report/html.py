@@ -180,6 +180,20 @@ def render(verdict: Verdict, timeline: Timeline | None) -> str:
             ),
             chart("Load in the systems", timeline.starts, timeline.load, faults, "sampled"),
             chart(
+                "Latency of the SUT's requests per system, p95",
+                timeline.starts,
+                timeline.latency_p95_ms_by_system,
+                faults,
+                "ms",
+            ),
+            chart(
+                "SUT requests throttled (429: the ERP's concurrency limit, rate limits)",
+                timeline.starts,
+                {s: list(map(float, v)) for s, v in timeline.throttled.items()},
+                faults,
+                minutes,
+            ),
+            chart(
                 "SUT requests refused (5xx, 429) or unanswered",
                 timeline.starts,
                 timeline.sut_error_rate,

@@ -1,4 +1,5 @@
-"""The integration as an ASGI app: the webhook receivers in front, the inbox worker behind them.
+"""The integration as an ASGI app: the webhook receivers in front, the inbox worker behind them, and
+the availability poll (W2) beside them.
 
 One receiver per system (Salesforce for W1; the ERP, the WMS and the carrier for W3-W5) validates
 a delivery against its contract, stores it in the one inbox with its source, and answers at once;
@@ -10,6 +11,8 @@ app with one realistic bug and a few lines of code.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -22,6 +25,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from integrations.reference.availability import Availability
 from integrations.reference.change_events import (
     CASE_CHANNEL,
     CaseChangeEvent,
@@ -83,15 +87,16 @@ def build_app(
     order_capture: type[OrderCapture] = OrderCapture,
     fulfilment: type[Fulfilment] = Fulfilment,
     returns: type[Returns] = Returns,
+    availability: type[Availability] = Availability,
     transport: httpx.AsyncBaseTransport | None = None,
     read_carrier_event: Callable[[bytes], tuple[TrackerEvent, dict[str, Any]]] = parse_carrier_event,
 ) -> FastAPI:
     """The integration, configured.
 
     ``deduplicate_events=False`` stores every delivery of an event as a new one; ``order_capture``
-    replaces W1, ``fulfilment`` W3 to W5, ``returns`` W6. ``transport`` carries the calls to Salesforce and the ERP
-    (tests route them to in-process fakes); by default they go over the network. ``read_carrier_event`` reads a signed
-    carrier event's body.
+    replaces W1, ``fulfilment`` W3 to W5, ``returns`` W6, ``availability`` W2. ``transport`` carries the calls to
+    Salesforce and the ERP (tests route them to in-process fakes); by default they go over the network.
+    ``read_carrier_event`` reads a signed carrier event's body.
     """
 
     @asynccontextmanager
@@ -154,9 +159,17 @@ def build_app(
                 worker = Worker(inbox, apply)
                 app.state.running = _Running(inbox=inbox, worker=worker)
                 worker.start()
+                polling = None
+                if settings.availability_poll is not None:
+                    w2 = availability(salesforce, erp, interval=settings.availability_poll)
+                    polling = asyncio.create_task(w2.run())
                 try:
                     yield
                 finally:
+                    if polling is not None:
+                        polling.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await polling
                     await worker.stop(grace=_STOP_GRACE)
         finally:
             database.close()

@@ -20,6 +20,8 @@ from integrations.reference.session import Grant, Session, request_token
 RECORDS = "/services/rest/record/v1"
 RETIRED = "ERP_RETIRED"
 """The error a retired account's cutover script throws at a new sales order (``contracts/sut-environment.md``)."""
+SUITEQL = "/services/rest/query/v1/suiteql"
+SUITEQL_PAGE = 1000
 _EARLY_REFRESH = 30.0
 """Seconds before ``expires_in`` runs out that a token is replaced (at most half its life), so none
 expires mid-flight."""
@@ -63,6 +65,8 @@ class ErpOrderDetail:
 class TransformedLine:
     order_line: int
     quantity: float
+    location: str | None = None
+    """The location (by name, its external id) a fulfilment line ships from: the WMS warehouse."""
 
 
 class AccountRetired(PermanentFailure):
@@ -204,7 +208,20 @@ class Erp:
         path = f"{self._sales_order_path(internal_id)}/!transform/{record_type}?replace=item"
         body = {
             "externalId": external_id,
-            "item": {"items": [{"orderLine": line.order_line, "quantity": line.quantity} for line in lines]},
+            "item": {
+                "items": [
+                    {
+                        "orderLine": line.order_line,
+                        "quantity": line.quantity,
+                        **(
+                            {"location": {"externalId": line.location}}
+                            if line.location is not None and record_type == "itemFulfillment"
+                            else {}
+                        ),
+                    }
+                    for line in lines
+                ]
+            },
         }
         response = await self._session.request("POST", path, correlation_id=correlation_id, json=body, expected=(400,))
         if response.status_code == 400:
@@ -253,6 +270,28 @@ class Erp:
                 return False
             raise PermanentFailure(describe(response, codes))
         return True
+
+    async def read_availability(self, *, correlation_id: str) -> dict[str, float]:
+        """Units available to sell per SKU, summed over locations, in one SuiteQL query over the
+        ``inventoryitemlocations`` table (paged): on hand less committed, as NetSuite computes it."""
+        query = {"q": "SELECT BUILTIN.DF(item) AS sku, quantityavailable FROM inventoryitemlocations"}
+        available: dict[str, float] = {}
+        offset = 0
+        while True:
+            path = f"{SUITEQL}?limit={SUITEQL_PAGE}&offset={offset}"
+            response = await self._session.request(
+                "POST", path, correlation_id=correlation_id, json=query, headers={"Prefer": "transient"}
+            )
+            try:
+                page = response.json()
+                for row in page["items"]:
+                    sku = str(row["sku"])
+                    available[sku] = available.get(sku, 0.0) + float(row.get("quantityavailable") or 0.0)
+            except (ValueError, TypeError, KeyError) as error:
+                raise TransientFailure(f"POST {path}: unreadable SuiteQL answer: {error!r}") from error
+            if not page.get("hasMore"):
+                return available
+            offset += SUITEQL_PAGE
 
     async def _read(self, path: str, correlation_id: str) -> dict[str, Any]:
         response = await self._session.request("GET", path, correlation_id=correlation_id)

@@ -81,18 +81,25 @@ class WmsShipment:
     status: str
     lines: dict[str, float]
     tracking_number: str | None
+    location: str | None = None
+    """The warehouse that shipped it, by name: the ERP location the units leave."""
 
     @classmethod
     def from_json(cls, shipment: dict[str, Any]) -> WmsShipment:
         lines = units((str(p["reference_id"]), float(p["quantity"])) for p in shipment.get("products") or [])
         tracking = shipment.get("tracking")
         number = tracking.get("tracking_number") if isinstance(tracking, dict) else None
-        return cls(int(shipment["id"]), str(shipment["status"]), dict(lines), number or None)
+        where = shipment.get("location")
+        location = str(where["name"]) if isinstance(where, dict) and where.get("name") else None
+        return cls(int(shipment["id"]), str(shipment["status"]), dict(lines), number or None, location)
 
 
-def erp_lines_for(order: ErpOrderDetail, shipped: dict[str, float]) -> list[TransformedLine]:
+def erp_lines_for(
+    order: ErpOrderDetail, shipped: dict[str, float], location: str | None = None
+) -> list[TransformedLine]:
     """The sales order lines a shipment fulfils: per SKU, its open lines in order, each up to what is
-    still unfulfilled on it."""
+    still unfulfilled on it, shipped from ``location`` (so ERP stock leaves the warehouse that
+    picked it, and the two systems' stock per location stay comparable)."""
     lines: list[TransformedLine] = []
     for sku, quantity in shipped.items():
         left = quantity
@@ -101,7 +108,7 @@ def erp_lines_for(order: ErpOrderDetail, shipped: dict[str, float]) -> list[Tran
                 continue
             take = min(left, line.quantity - line.fulfilled)
             if take > _EPS:
-                lines.append(TransformedLine(line.line, take))
+                lines.append(TransformedLine(line.line, take, location))
                 left -= take
         if left > _EPS:
             raise PermanentFailure(
@@ -310,7 +317,7 @@ class Fulfilment:
 
         async def fulfilment_lines() -> list[TransformedLine]:
             order = await erp.read_sales_order_detail(erp_internal_id, correlation_id=erp_internal_id)
-            return erp_lines_for(order, shipment.lines)
+            return erp_lines_for(order, shipment.lines, shipment.location)
 
         fulfilment_id = fulfilment_external_id(shipment.id)
         fulfilled = await self.transform_once(erp, erp_internal_id, "itemFulfillment", fulfilment_id, fulfilment_lines)

@@ -221,6 +221,23 @@ class Salesforce:
             path = None if page.get("done", True) else page.get("nextRecordsUrl")
         return records
 
+    async def read_product_availability(self, *, correlation_id: str) -> dict[str, tuple[str, float | None]]:
+        """Every product's Id and the ``Available_Quantity__c`` the storefront sells against, by SKU (W2)."""
+        soql = "SELECT Id, SKU__c, Available_Quantity__c FROM Product2 WHERE SKU__c != null"
+        path: str | None = f"{API}/query?q={quote(soql)}"
+        shown: dict[str, tuple[str, float | None]] = {}
+        while path is not None:
+            page = await self._get(path, correlation_id)
+            rows = page.get("records")
+            if not isinstance(rows, list):
+                raise TransientFailure(f"GET {path}: a query result without records")
+            for row in rows:
+                if isinstance(row, dict) and isinstance(row.get("SKU__c"), str) and isinstance(row.get("Id"), str):
+                    quantity = row.get("Available_Quantity__c")
+                    shown[row["SKU__c"]] = (row["Id"], float(quantity) if isinstance(quantity, int | float) else None)
+            path = None if page.get("done", True) else page.get("nextRecordsUrl")
+        return shown
+
     async def read_account(self, account_id: str, *, correlation_id: str) -> Account:
         record = await self._get(f"{API}/sobjects/Account/{quote(account_id, safe='')}", correlation_id)
         try:

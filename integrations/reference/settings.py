@@ -43,6 +43,9 @@ class Settings:
     erp_next_client_id: str | None = None
     erp_next_client_secret: str | None = None
     """The successor ERP account of a cutover rehearsal (``REHEARSE_ERP_NEXT_*``); absent otherwise."""
+    availability_poll: float | None = 0.5
+    """Wall seconds between W2's availability polls (30 simulated seconds at 60x); None turns W2 off,
+    for tests whose fake systems answer only the calls of the workflow they test."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:

@@ -567,6 +567,18 @@ def build_app(
                 for table_ in state.transactions.values()
                 for t in table_.values()
             ]
+        if table == "inventoryitemlocations":
+            return [
+                {
+                    "item": item_id,
+                    "location": location_id,
+                    "quantityonhand": stock.on_hand,
+                    "quantitycommitted": stock.committed,
+                    "quantityavailable": stock.available,
+                    "quantitybackordered": state.backordered(item_id, location_id),
+                }
+                for (item_id, location_id), stock in state.bins.items()
+            ]
         record_type = {"customer": "customer", "item": "inventoryItem", "location": "location"}[table]
         rows = []
         for entity in state.entities(record_type).values():
@@ -591,6 +603,8 @@ def build_app(
             return f"{records.DISPLAY_TYPES[record_type]} : {state.transactions[record_type][row['id']].status_name}"
         if table == "transaction" and column == "entity":
             return state.customers[value].name
+        if table == "inventoryitemlocations":
+            return state.items[value].name if column == "item" else state.locations[value].name
         if table == "transaction" and column == "createdfrom":
             return next(t[value].tran_id for t in state.transactions.values() if value in t)
         return value

@@ -9,7 +9,7 @@ with parentheses; operators by field type as NetSuite lists them (``IS``, ``STAR
 ``CONTAIN``, ``EMPTY``, ``EQUAL``, ``GREATER``..., ``ANY_OF``, ``BETWEEN``, ``AFTER``, ``BEFORE``,
 ``ON``, ``ON_OR_AFTER``, ``ON_OR_BEFORE``, each with its ``_NOT``).
 
-SuiteQL: ``SELECT [TOP n] columns | * FROM transaction|customer|item|location [alias] [WHERE ...]
+SuiteQL: ``SELECT [TOP n] columns | * FROM transaction|customer|item|location|inventoryitemlocations [alias] [WHERE ...]
 [ORDER BY col [ASC|DESC], ...]`` with ``= != <> < <= > >=``, ``[NOT] IN (...)``, ``[NOT] LIKE``,
 ``IS [NOT] NULL``, ``BETWEEN``, ``AND``/``OR``/``NOT``, and the functions ``TO_DATE``,
 ``TO_TIMESTAMP``, ``UPPER``, ``LOWER`` and ``BUILTIN.DF``.
@@ -311,6 +311,14 @@ TABLES = {
     "customer": ("id", "externalid", "entityid", "companyname", "email", "datecreated", "lastmodifieddate"),
     "item": ("id", "externalid", "itemid", "displayname", "lastmodifieddate"),
     "location": ("id", "externalid", "name", "lastmodifieddate"),
+    "inventoryitemlocations": (
+        "item",
+        "location",
+        "quantityonhand",
+        "quantitycommitted",
+        "quantityavailable",
+        "quantitybackordered",
+    ),
 }
 
 

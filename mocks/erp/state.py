@@ -731,19 +731,17 @@ class ErpState:
     def _fulfil(self, order: Transaction, body: dict[str, Any], replace: bool) -> Transaction:
         self._refuse_status(order, "itemFulfillment", ("B", "D", "E"))
 
-        def remaining(line: Line) -> float:
-            # Only committed stock can be picked: the rest is backordered.
+        def committed(line: Line) -> float:
+            # By default only committed stock is picked: the rest is backordered.
             return 0.0 if line.closed else line.committed
 
-        picked = self._picked(order, body, "itemFulfillment", remaining, remaining, replace)
-        for _, _, raw in picked:
-            if "location" in raw:
-                raise NetSuiteError(
-                    400,
-                    "USER_ERROR",
-                    "A fulfilment ships from the location the order line committed at.",
-                    f"{raw['_path']}.location",
-                )
+        def unfulfilled(line: Line) -> float:
+            # A line may name stock beyond its commitment (checked per location in _ship_from).
+            return 0.0 if line.closed else line.quantity - line.fulfilled
+
+        picked = self._picked(order, body, "itemFulfillment", unfulfilled, committed, replace)
+        taken: dict[tuple[str, str], float] = {}
+        sources = [self._ship_from(order, line, quantity, raw, taken) for line, quantity, raw in picked]
         fulfilment = self._new(
             "itemFulfillment",
             order.entity_id,
@@ -752,28 +750,69 @@ class ErpState:
             created_from=order.id,
             order_id=order.id,
             lines=[
-                Line(
-                    n,
-                    line.item_id,
-                    quantity,
-                    line.rate,
-                    self._line_location(order, line),
-                    order_line=line.line,
-                )
-                for n, (line, quantity, _) in enumerate(picked, start=1)
+                Line(n, line.item_id, quantity, line.rate, source, order_line=line.line)
+                for n, ((line, quantity, _), source) in enumerate(zip(picked, sources, strict=True), start=1)
             ],
         )
         self._store(fulfilment)
-        for line, quantity, _ in picked:
-            stock = self.bin(line.item_id, self._line_location(order, line))
-            stock.on_hand -= quantity
-            stock.committed -= quantity
-            stock.fulfilled += quantity
-            line.committed -= quantity
+        for (line, quantity, _), source in zip(picked, sources, strict=True):
+            release = min(quantity, line.committed)
+            self.bin(line.item_id, self._line_location(order, line)).committed -= release
+            line.committed -= release
             line.fulfilled += quantity
+            stock = self.bin(line.item_id, source)
+            stock.on_hand -= quantity
+            stock.fulfilled += quantity
+            self._reallocate(line.item_id, source)
         self._changed(order)
+        self._commit_backorders()
         self._emit("order.fulfilled", fulfilment, order)
         return fulfilment
+
+    def _ship_from(
+        self, order: Transaction, line: Line, quantity: float, raw: dict[str, Any], taken: dict[tuple[str, str], float]
+    ) -> str:
+        """The location a fulfilment line ships from: where the order line committed, unless the line
+        names another (the warehouse that actually picked it). What the line can ship from there is
+        its own commitment there plus the rest on hand: units on the shelf that are committed to
+        other orders can still leave (the warehouse picked them), and those orders are re-committed
+        afterwards, as NetSuite's commitment reallocation does. Never more than is on hand."""
+        committed_at = self._line_location(order, line)
+        source = committed_at
+        if "location" in raw:
+            source = self._reference(self.locations, raw["location"], f"{raw['_path']}.location").id
+        key = (line.item_id, source)
+        own = line.committed if source == committed_at else 0.0
+        taken[key] = taken.get(key, 0.0) + max(quantity - own, 0.0)
+        stock = self.bin(*key)
+        beyond_own = stock.on_hand - (own if source == committed_at else 0.0)
+        if taken[key] > beyond_own + _EPS:
+            raise NetSuiteError(
+                400,
+                "USER_ERROR",
+                f"Line {line.line}: you cannot fulfill {quantity:g} from {self.locations[source].name};"
+                f" only {own + beyond_own:g} on hand there.",
+                f"{raw.get('_path', 'item')}.quantity",
+            )
+        return source
+
+    def _reallocate(self, item_id: str, location_id: str) -> None:
+        """A fulfilment took stock committed to other orders: uncommit the newest orders' lines at
+        that location until committed is back within on hand; ``_commit_backorders`` re-commits them
+        as stock allows."""
+        stock = self.bin(item_id, location_id)
+        for order in reversed(list(self._open_orders())):
+            for line in order.lines:
+                excess = stock.committed - stock.on_hand
+                if excess <= _EPS:
+                    return
+                if line.item_id != item_id or line.committed <= _EPS:
+                    continue
+                if self._line_location(order, line) != location_id:
+                    continue
+                give_back = min(line.committed, excess)
+                line.committed -= give_back
+                stock.committed -= give_back
 
     def _invoice(self, order: Transaction, body: dict[str, Any], replace: bool) -> Transaction:
         self._refuse_status(order, "invoice", ("D", "E", "F"))

@@ -98,6 +98,13 @@ class SalesforceMock(Mock):
         entry_id, price = self.price_entries[sku]
         return CartLine(entry_id, quantity, price)
 
+    def change_price(self, sku: str, price: float) -> None:
+        """A merchandiser edits the product's standard price: carts from now on pay ``price``."""
+        entry_id, old = self.price_entries[sku]
+        self.state.update("PricebookEntry", entry_id, {"UnitPrice": price})
+        self.price_entries[sku] = (entry_id, price)
+        self.context.record(SYSTEM, "pricebook.changed", sku, {"from": old, "to": price})
+
     def contend_for_locks(self, rate: float) -> None:
         """Fault hook: this share of writes (0 to 1) fails with ``UNABLE_TO_LOCK_ROW`` until set back to 0,
         drawn from the seed's own stream so a rerun refuses the same writes."""

@@ -82,6 +82,7 @@ class WmsMock(Mock):
             short = rng.random() < self.knobs.backorder_probability
             for warehouse in self.state.warehouses:
                 warehouse.on_hand[product.sku] = 0 if short else product.stock.get(warehouse.name, 0)
+                warehouse.opening[product.sku] = warehouse.on_hand[product.sku]
         self.opening_stock = {sku: sum(w.on_hand[sku] for w in self.state.warehouses) for sku in self.state.products}
         self.fulfilment.open()
 
@@ -143,4 +144,18 @@ class WmsMock(Mock):
             "shipped": dict(state.shipped),
             "received": dict(state.received),
             "written_off": dict(state.written_off),
+            "ledger": [
+                {
+                    "sku": sku,
+                    "location": w.name,
+                    "opening": w.opening[sku],
+                    "received": w.received[sku],
+                    "shipped": w.shipped[sku],
+                    "writtenOff": w.written_off[sku],
+                    "onHand": w.on_hand[sku],
+                    "allocated": w.allocated[sku],
+                }
+                for w in state.warehouses
+                for sku in state.products
+            ],
         }

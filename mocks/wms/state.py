@@ -72,6 +72,11 @@ class Warehouse:
     address: dict[str, str]
     on_hand: Counter[str] = field(default_factory=Counter)
     allocated: Counter[str] = field(default_factory=Counter)
+    opening: Counter[str] = field(default_factory=Counter)
+    """The building's ledger, which conservation per SKU and location is checked against."""
+    received: Counter[str] = field(default_factory=Counter)
+    shipped: Counter[str] = field(default_factory=Counter)
+    written_off: Counter[str] = field(default_factory=Counter)
 
     def available(self, sku: str) -> int:
         return self.on_hand[sku] - self.allocated[sku]
@@ -364,6 +369,7 @@ class WmsState:
     def receive_stock(self, warehouse: Warehouse, sku: str, quantity: int) -> list[Shipment]:
         """Put units away, then fill backorders oldest first; returns the shipments now ready to pick."""
         warehouse.on_hand[sku] += quantity
+        warehouse.received[sku] += quantity
         self.received[sku] += quantity
         ready = []
         for shipment in list(self.backorders.values()):
@@ -400,6 +406,7 @@ class WmsState:
         for sku, quantity in shipment.lines.items():
             shipment.location.on_hand[sku] -= quantity
             shipment.location.allocated[sku] -= quantity
+            shipment.location.shipped[sku] += quantity
             self.shipped[sku] += quantity
         self.move(shipment, "Shipped")
         shipment.actual_fulfillment_date = shipment.last_update_at
@@ -441,6 +448,7 @@ class WmsState:
 
     def write_off(self, warehouse: Warehouse, sku: str, quantity: int) -> None:
         warehouse.on_hand[sku] -= quantity
+        warehouse.written_off[sku] += quantity
         self.written_off[sku] += quantity
 
     # -- returns -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ REFERENCE_PASSES = [
     "returns-refunds",
     "erp-maintenance-hang",
     "rate-limit-storm",
+    "promo-surge",
 ]
 
 

@@ -221,7 +221,7 @@ def test_the_html_report_opens_on_the_verdict_and_draws_the_timeline(tmp_path: P
     write_reports(judge_run(run), run)
     page = (run / "report.html").read_text()
     assert page.index("FAILED") < page.index("<svg")
-    assert page.count("<svg") == 6
+    assert page.count("<svg") == 8  # with the latency-per-system and throttling charts
     assert "fill-opacity" in page, "the fault window should be shaded"
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', ""), "no network references"
     assert ORDER_A in page

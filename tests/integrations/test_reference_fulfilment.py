@@ -105,7 +105,7 @@ async def test_shipments_are_fulfilled_and_invoiced_once_each_and_salesforce_nev
             ("itemFulfillment", f"shp-{first['id']}"),
             ("invoice", f"inv-{first['id']}"),
         ]
-        assert fake.transformed[0].lines == [{"orderLine": 1, "quantity": 2}]
+        assert fake.transformed[0].lines == [{"orderLine": 1, "quantity": 2, "location": {"externalId": "WH-EAST"}}]
         assert fake.transformed[1].lines == [{"orderLine": 1, "quantity": 2}]
         assert fake.sf_order["Fulfillment_Status__c"] == "Partially Shipped"
         red, blue = fake.item("SKU-RED-M"), fake.item("SKU-BLUE-L")

@@ -147,6 +147,35 @@ def test_fulfilment_is_refused_beyond_what_is_committed() -> None:
     assert excinfo.value.error_code == "USER_ERROR", "nothing committed is left to ship"
 
 
+def test_a_fulfilment_line_ships_from_the_warehouse_that_picked_it() -> None:
+    books = Books(stock=5)
+    order = books.order((0, 3))  # committed at the first location, WH-EAST
+    west = {"id": books.west}
+    shipped = books.transform(order, "itemFulfillment", [{"orderLine": 1, "quantity": 3, "location": west}])
+
+    assert [ln.location_id for ln in shipped.lines] == [books.west]
+    assert books.stock(0, books.east) == (5, 0, 5, 0), "the commitment at WH-EAST is released"
+    assert books.stock(0, books.west) == (2, 0, 2, 0), "the units leave WH-WEST"
+    assert books.state.bin(books.items[0], books.west).fulfilled == 3
+
+
+def test_shipping_stock_committed_to_another_order_reallocates_the_newest_commitment() -> None:
+    books = Books(stock=5)
+    first = books.order((0, 5))
+    second = books.order((0, 3))
+    assert [ln.committed for ln in (*first.lines, *second.lines)] == [5, 0]
+
+    books.transform(second, "itemFulfillment", [{"orderLine": 1, "quantity": 3}])
+
+    on_hand, committed, _, backordered = books.stock(0)
+    assert (on_hand, committed) == (2, 2), "never more committed than on hand"
+    assert (first.lines[0].committed, backordered) == (2, 3), "the other order gave back what left the shelf"
+    with pytest.raises(NetSuiteError) as excinfo:
+        books.transform(first, "itemFulfillment", [{"orderLine": 1, "quantity": 3}])
+    assert excinfo.value.error_code == "USER_ERROR", "nothing ships beyond what is on hand"
+    assert books.stock(0) == (2, 2, 0, 3), "a refusal changes nothing"
+
+
 def test_invoice_totals_lines_tax_and_shipping_once() -> None:
     books = Books(tax_rate=0.0825, stock=10)
     order = books.order((0, 2), (2, 1), shippingCost=7.5)

@@ -1,0 +1,86 @@
+"""W2 invariants over hand-made histories: stock conserved per SKU and location, never overcommitted,
+Salesforce showing what the ERP can still commit, and surge figures in the metrics."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.recorder import Recorder
+from harness.verdict import judge_run
+
+
+def erp_bin(**changes: float) -> dict[str, Any]:
+    held = {
+        "sku": "SKU-1",
+        "location": "WH-EAST",
+        "quantityOnHand": 7.0,
+        "quantityCommitted": 2.0,
+        "quantityAvailable": 5.0,
+        "quantityBackOrdered": 1.0,
+        "opening": 10.0,
+        "received": 4.0,
+        "fulfilled": 8.0,
+        "restocked": 1.0,
+        "writtenOff": 0.0,
+    }
+    return {**held, **changes}
+
+
+def wms_row(**changes: int) -> dict[str, Any]:
+    row = {"sku": "SKU-1", "location": "WH-EAST", "opening": 10, "received": 5, "shipped": 8, "writtenOff": 0}
+    return {**row, "onHand": 7, "allocated": 1, **changes}
+
+
+def make_run(
+    tmp_path: Path, *, erp: dict[str, Any], wms: dict[str, Any], shown: float, backlog: tuple[int, ...] = ()
+) -> Path:
+    run_dir = tmp_path / f"run-{time.monotonic_ns()}"
+    run_dir.mkdir()
+    recorder = Recorder(run_dir / "history.sqlite")
+    recorder.run_info("run", {"scenario": "w2", "seed": 1, "speed": 60, "workflows": ["W2", "W4"]})
+    recorder.run_info("complete", True)
+    product = {"Id": "01t000000000001AAA", "SKU__c": "SKU-1", "Available_Quantity__c": shown, "IsDeleted": False}
+    recorder.final_state("salesforce", {"records": {"Product2": {product["Id"]: product}}})
+    recorder.final_state("erp", {"salesOrders": [], "itemFulfillments": [], "invoices": [], "inventory": [erp]})
+    recorder.final_state("wms", {"orders": [], "ledger": [wms]})
+    for n, waiting in enumerate(backlog):
+        recorder.event("harness", "load", None, {"wms_backlog": waiting, "erp_overcommitted_bins": 0}, n * 60.0)
+    recorder.close()
+    return run_dir
+
+
+def failures(run_dir: Path) -> set[str]:
+    return {f.invariant for r in judge_run(run_dir).results if r.name == "inventory" for f in r.findings}
+
+
+def test_balanced_ledgers_that_agree_pass(tmp_path: Path) -> None:
+    assert failures(make_run(tmp_path, erp=erp_bin(), wms=wms_row(), shown=5)) == set()
+
+
+def test_salesforce_showing_more_than_the_erp_can_commit_is_caught(tmp_path: Path) -> None:
+    assert failures(make_run(tmp_path, erp=erp_bin(), wms=wms_row(), shown=9)) == {
+        "Salesforce shows what the ERP can still commit"
+    }
+
+
+def test_stock_made_from_nothing_or_overcommitted_is_caught(tmp_path: Path) -> None:
+    run = make_run(tmp_path, erp=erp_bin(quantityOnHand=9, quantityCommitted=10), wms=wms_row(onHand=8), shown=5)
+    assert failures(run) == {
+        "ERP stock is conserved per SKU and location",
+        "never more committed than on hand, never negative (ERP)",
+        "WMS stock is conserved per SKU and warehouse",
+    }
+
+
+def test_a_fulfilment_booked_at_the_wrong_location_is_caught(tmp_path: Path) -> None:
+    run = make_run(tmp_path, erp=erp_bin(fulfilled=7, opening=9), wms=wms_row(), shown=5)
+    assert failures(run) == {"the ERP fulfils from the warehouse that shipped"}
+
+
+def test_the_surge_backlog_peak_and_its_drain_are_in_the_metrics(tmp_path: Path) -> None:
+    run = make_run(tmp_path, erp=erp_bin(), wms=wms_row(), shown=5, backlog=(2, 10, 40, 30, 12, 3, 1))
+    metrics = judge_run(run).metrics
+    assert (metrics["wms_backlog_peak"], metrics["wms_backlog_peak_at_s"]) == (40, 120.0)
+    assert metrics["wms_backlog_drained_at_s"] == 300.0
