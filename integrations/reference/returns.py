@@ -48,9 +48,14 @@ def refund_external_id(case_id: str) -> str:
 
 @dataclass(frozen=True)
 class Received:
-    """What came back, per SKU and disposition (``restock``, ``damaged``, ``dispose``)."""
+    """What came back, per SKU and disposition (``restock``, ``damaged``, ``dispose``), and where.
+
+    ``warehouse`` is the WMS fulfilment centre that received the parcel: the ERP must receive it at
+    that location too, or ERP and WMS stock part ways per location (the order may have been
+    committed at another one)."""
 
     units: dict[str, dict[str, int]] = field(default_factory=dict)
+    warehouse: str | None = None
 
     def per_sku(self) -> dict[str, int]:
         return {sku: sum(by.values()) for sku, by in self.units.items()}
@@ -67,7 +72,9 @@ class Received:
                 raise PermanentFailure(f"WMS return {completed['id']}: inventory {item['id']} was not in the parcel")
             for action in item["action_taken"]:
                 units[sku][DISPOSITIONS[action["action"]]] += int(action["quantity_processed"])
-        return cls({sku: dict(by) for sku, by in units.items()})
+        centre = completed.get("fulfillment_center")
+        warehouse = str(centre["name"]) if isinstance(centre, dict) and centre.get("name") else None
+        return cls({sku: dict(by) for sku, by in units.items()}, warehouse)
 
 
 @dataclass(frozen=True)
@@ -216,7 +223,10 @@ class Returns:
                 for n, (line, line_sku, open_units) in enumerate(unreceived):
                     take = min(left, open_units) if line_sku == sku else 0.0
                     if take > _EPS:
-                        items.append({"orderLine": line, "quantity": take, "custcol_disposition": disposition})
+                        item: dict[str, Any] = {"orderLine": line, "quantity": take, "custcol_disposition": disposition}
+                        if received.warehouse:
+                            item["location"] = {"externalId": received.warehouse}
+                        items.append(item)
                         unreceived[n] = (line, line_sku, open_units - take)
                         left -= take
             if not items or await self.erp.find_record("itemReceipt", external_id, correlation_id=case_id):
