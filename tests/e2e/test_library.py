@@ -17,6 +17,7 @@ REFERENCE_PASSES = [
     "erp-maintenance-hang",
     "rate-limit-storm",
     "promo-surge",
+    "black-friday",
 ]
 
 
