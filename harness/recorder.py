@@ -5,7 +5,8 @@ transactions in WAL mode with ``synchronous=NORMAL``. A killed process therefore
 batch being written and never leaves a corrupt file: SQLite's WAL guarantees the rest.
 
 The writer wakes once per batch, not per item: every wake-up takes the GIL from the thread serving
-the mocks, and waking per item cost a mock a fifth of its CPU (bench/results/recording_cost.md).
+the mocks, and waking per item cost a mock a fifth to a third of its CPU
+(bench/results/recording_cost_before_fix.md, recording_cost.md).
 Should callers outpace SQLite, an append waits for the writer once the backlog is long, so memory
 stays bounded however long the run (bench/results/recorder_memory.md).
 """
