@@ -341,6 +341,12 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], deadline: float = 
     raise RuntimeError(f"{url} did not come up within {deadline} s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -350,10 +356,50 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=DEADLINE)
 
 
+RECORDING = ("on", "capture-only", "off")
+"""How a mock may be served: as the runner does (``on``); its exchanges captured but handed to a recorder
+that keeps nothing (``capture-only``); neither captured nor recorded (``off``)."""
+
+
+def null_recorder() -> Any:
+    """A Recorder that counts what it is handed and keeps nothing: "recording off" for the mocks' events."""
+    from harness.recorder import Recorder
+
+    class NullRecorder(Recorder):
+        def __init__(self) -> None:
+            self.counts = {"exchange": 0, "event": 0}
+
+        def _put(self, kind: str, row: Any) -> None:
+            pass
+
+        def exchange(self, exchange: Any) -> None:
+            self.counts["exchange"] += 1
+
+        def event(self, system: str, kind: str, business_key: Any, payload: Any, sim_time: float) -> None:
+            self.counts["event"] += 1
+
+        def flush(self, timeout: float = 30.0) -> None:
+            pass
+
+        def close(self, timeout: float = 30.0) -> None:
+            pass
+
+    return NullRecorder()
+
+
 def serve_mock(
-    system: System, port: int, history: Path, stats: Path, speed: float, profile: Path | None = None
+    system: System,
+    port: int,
+    history: Path,
+    stats: Path,
+    speed: float,
+    profile: Path | None = None,
+    recording: str = "on",
 ) -> None:
-    """Child process: the mock as the runner serves it, until SIGTERM; then what it recorded, to ``stats``."""
+    """Child process: the mock as the runner serves it, until SIGTERM; then what it recorded, to ``stats``.
+
+    ``recording`` (one of :data:`RECORDING`) takes the Recorder and the ExchangeCapture away, to price them.
+    """
     import httpx
 
     from harness.activity import Activity
@@ -367,18 +413,17 @@ def serve_mock(
     from mocks.base import MockContext
 
     async def main() -> dict[str, Any]:
-        recorder = Recorder(history)
+        recorder = Recorder(history) if recording == "on" else null_recorder()
         world = World(Clock(speed), 1)
         activity = Activity()
         async with httpx.AsyncClient() as client:
             context = MockContext(world, Outbox(world, recorder, client, activity), recorder)
             app = system.build(context)
-            served = ExchangeCapture(
-                FaultGate(app, system=system.name, world=world, faults=[]),
-                system=system.name,
-                world=world,
-                recorder=recorder,
-                activity=activity,
+            gated = FaultGate(app, system=system.name, world=world, faults=[])
+            served = (
+                gated
+                if recording == "off"
+                else ExchangeCapture(gated, system=system.name, world=world, recorder=recorder, activity=activity)
             )
             server = MockServer(system.name, served, port)
             await server.start()
@@ -428,20 +473,22 @@ def wiremock_jar(explicit: str | None) -> Path:
     return found[-1]
 
 
-def measure_mock(system: System, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+def measure_mock(system: System, args: argparse.Namespace, folder: Path, recording: str = "on") -> dict[str, Any]:
     port = free_port()
-    stats = folder / f"{system.name}-stats.json"
+    stats = folder / f"{system.name}-{recording}-stats.json"
     command = [
         sys.executable,
         system.script,
         "--serve-mock",
         str(port),
         "--history",
-        str(folder / f"{system.name}-history.sqlite"),
+        str(folder / f"{system.name}-{recording}-history.sqlite"),
         "--stats",
         str(stats),
         "--speed",
         str(args.speed),
+        "--recording",
+        recording,
     ]
     if args.profile:
         command += ["--profile", str(Path(args.profile).resolve())]
@@ -450,7 +497,9 @@ def measure_mock(system: System, args: argparse.Namespace, folder: Path) -> dict
         base = f"http://{LOOPBACK}:{port}"
         wait_until_up(base + system.health_path, process)
         warm(system, base, args)
+        cpu_before = cpu_seconds(process.pid)
         result = drive(system, base, "m", args.requests, args.concurrency, args.seconds, args.generators)
+        result["server_cpu"] = cpu_seconds(process.pid) - cpu_before
     finally:
         stop(process)
     if stats.exists():
@@ -541,6 +590,7 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--serve-mock", type=int, help=argparse.SUPPRESS)
     p.add_argument("--history", help=argparse.SUPPRESS)
     p.add_argument("--stats", help=argparse.SUPPRESS)
+    p.add_argument("--recording", choices=RECORDING, default="on", help=argparse.SUPPRESS)
     return p
 
 
@@ -624,7 +674,7 @@ def main(system: System, argv: list[str] | None = None) -> None:
     args = parser(system.title + " next to WireMock stubs of the same calls").parse_args(argv)
     if args.serve_mock is not None:
         profile = Path(args.profile) if args.profile else None
-        serve_mock(system, args.serve_mock, Path(args.history), Path(args.stats), args.speed, profile)
+        serve_mock(system, args.serve_mock, Path(args.history), Path(args.stats), args.speed, profile, args.recording)
         return
     mock, wiremock, load = compare(system, args)
     out = write_result(system, args, command_line(system.script, args), mock, wiremock, load)

@@ -3,6 +3,12 @@
 Callers only append a tuple to a queue; one writer thread turns the queue into batched
 transactions in WAL mode with ``synchronous=NORMAL``. A killed process therefore loses at most the
 batch being written and never leaves a corrupt file: SQLite's WAL guarantees the rest.
+
+The writer wakes once per batch, not per item: every wake-up takes the GIL from the thread serving
+the mocks, and waking per item cost a mock a fifth to a third of its CPU
+(bench/results/recording_cost_before_fix.md, recording_cost.md).
+Should callers outpace SQLite, an append waits for the writer once the backlog is long, so memory
+stays bounded however long the run (bench/results/recorder_memory.md).
 """
 
 from __future__ import annotations
@@ -72,6 +78,9 @@ BODY_LIMIT = 64 * 1024
 
 _BATCH = 2000
 _LINGER = 0.05
+_BACKLOG = 20_000
+"""Items waiting for the writer beyond which an append waits for it: memory stays bounded when callers outpace
+SQLite (a rehearsal's mocks append far below the writer's pace, so they never wait)."""
 
 
 @dataclass(slots=True)
@@ -142,6 +151,7 @@ class Recorder:
         )
         self._error: BaseException | None = None
         self._closed = False
+        self._hurry = threading.Event()
         self.counts: dict[str, int] = {"exchange": 0, "event": 0}
         ready = threading.Event()
         self._thread = threading.Thread(target=self._write_loop, args=(ready,), name="recorder", daemon=True)
@@ -186,6 +196,7 @@ class Recorder:
             return
         done = threading.Event()
         self._queue.put(done)
+        self._hurry.set()
         if not done.wait(timeout):
             raise RecorderError(f"history not flushed within {timeout} s")
         if self._error is not None:
@@ -196,6 +207,7 @@ class Recorder:
             return
         self._closed = True
         self._queue.put(None)
+        self._hurry.set()
         self._thread.join(timeout)
         if self._thread.is_alive():
             raise RecorderError(f"history writer did not finish within {timeout} s")
@@ -206,6 +218,8 @@ class Recorder:
         if self._closed:
             raise RecorderError("the recorder is closed")
         self._queue.put((kind, row))
+        if self._queue.qsize() > _BACKLOG and self._thread.is_alive():
+            self.flush()
 
     # -- the writer thread ------------------------------------------------------------------
 
@@ -229,11 +243,16 @@ class Recorder:
 
     def _drain(self, db: sqlite3.Connection) -> None:
         running = True
+        full = False
         while running:
             item = self._queue.get()
+            if not full and item is not None and not isinstance(item, threading.Event):
+                # Let the batch gather while this thread sleeps: waking for every item would take the GIL
+                # from the serving thread hundreds of times a second. flush() and close() cut the wait short.
+                self._hurry.wait(_LINGER)
+                self._hurry.clear()
             batch: dict[str, list[tuple[Any, ...]]] = {}
             waiters: list[threading.Event] = []
-            deadline = time.monotonic() + _LINGER
             size = 0
             while True:
                 if item is None:
@@ -245,12 +264,13 @@ class Recorder:
                     row = item[1].row() if isinstance(item[1], Exchange) else item[1]
                     batch.setdefault(item[0], []).append(row)
                     size += 1
-                if not running or waiters or size >= _BATCH:
+                if not running or size >= _BATCH:
                     break
                 try:
-                    item = self._queue.get(timeout=max(deadline - time.monotonic(), 0))
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
+            full = size >= _BATCH
             if batch:
                 db.execute("BEGIN")
                 for kind, rows in batch.items():

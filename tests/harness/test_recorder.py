@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import recorder as recorder_module
 from harness.history import History
 from harness.recorder import DIRECTION_TO_MOCK, Exchange, Recorder, RecorderError
 
@@ -122,3 +123,35 @@ def test_a_killed_recorder_leaves_a_sound_file_with_everything_flushed(tmp_path:
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT count(*) FROM exchanges").fetchone()[0] >= last_flushed
     db.close()
+
+
+def test_flush_and_close_do_not_wait_for_the_batch_to_gather(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The writer lets a batch gather before writing it; a flush or close must cut that short, or it would
+    # wait out the whole gathering time (an hour here) and miss its deadline.
+    monkeypatch.setattr(recorder_module, "_LINGER", 3600.0)
+    recorder = Recorder(tmp_path / "h.sqlite")
+    recorder.exchange(exchange(1))
+    recorder.flush(timeout=10)
+    with History(tmp_path / "h.sqlite") as history:
+        assert history.count_exchanges() == 1
+    recorder.exchange(exchange(2))
+    recorder.close(timeout=10)
+    with History(tmp_path / "h.sqlite") as history:
+        assert history.count_exchanges() == 2
+
+
+def test_appending_faster_than_the_writer_waits_for_it_rather_than_queueing_without_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Appending takes microseconds and the writer sleeps while a batch gathers, so without a bound the
+    # queue would hold all 3,000 at once.
+    monkeypatch.setattr(recorder_module, "_BACKLOG", 100)
+    recorder = Recorder(tmp_path / "h.sqlite")
+    longest = 0
+    for n in range(3000):
+        recorder.exchange(exchange(n))
+        longest = max(longest, recorder._queue.qsize())
+    recorder.close()
+    assert longest <= 101
+    with History(tmp_path / "h.sqlite") as history:
+        assert history.count_exchanges() == 3000
