@@ -167,7 +167,11 @@ class RateLimit(ApiFault):
         message = "TotalRequests Limit exceeded." if self.system == "salesforce" else "Request Limit Exceeded"
         body = vendor_error(self.system, status, self.spec.params.get("code"), message)
         wait = self._recent[0] + self.per - now
-        return Answer(status, body, _json_headers(_retry_after(self.world, wait)))
+        headers = [_retry_after(self.world, wait)]
+        if self.system == "salesforce":
+            # Salesforce reports usage on every answer, a refusal included: the allowance is spent.
+            headers.append((b"sforce-limit-info", f"api-usage={self.limit}/{self.limit}".encode()))
+        return Answer(status, body, _json_headers(*headers))
 
 
 class LostAnswers(ApiFault):

@@ -142,6 +142,7 @@ def test_a_rate_limit_lets_n_through_then_refuses_as_the_vendor(world: World) ->
     refused = call(gate)
     assert refused.json()[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
     assert "retry-after" in refused.headers
+    assert refused.headers["sforce-limit-info"] == "api-usage=3/3", "Salesforce reports usage on a refusal too"
     assert call(gate, path="/services/oauth2/token").status_code == 201, "sign-ins are not metered"
 
 
