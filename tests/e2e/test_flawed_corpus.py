@@ -49,6 +49,13 @@ CORPUS = [
         {"Salesforce fulfilment status only moves forward"},
         id="tracking_regresses",
     ),
+    pytest.param(
+        "erp_breaker_cools_down_too_long",
+        ("erp-outage",),
+        "timeliness",
+        {"convergence after a fault heals within the SLO", "order acceptance p95 within the SLO"},
+        id="erp_breaker_cools_down_too_long",
+    ),
 ]
 
 
