@@ -15,11 +15,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
 from contracts import EVENTS
-from integrations.reference.change_events import InvalidEvent
+from integrations.reference.change_events import InvalidEvent, valid_message
 
 SIGNATURE_HEADER = "X-Hmac-Signature"
 SIGNATURE_PREFIX = "hmac-sha256-hex="
@@ -62,17 +61,7 @@ class BadSignature(ValueError):
 
 
 def _valid(body: bytes, validator: Draft202012Validator) -> dict[str, Any]:
-    try:
-        message = json.loads(body)
-    except (ValueError, RecursionError) as error:
-        raise InvalidEvent(f"body is not JSON: {error}") from None
-    violation = best_match(validator.iter_errors(message))
-    if violation is not None:
-        where = "/".join(str(part) for part in violation.absolute_path) or "(root)"
-        raise InvalidEvent(f"{where}: {violation.message[:300]}")
-    if not isinstance(message, dict):  # every schema requires an object; this is for the type checker
-        raise InvalidEvent("(root): not an object")
-    return message
+    return valid_message(body, lambda _: validator)
 
 
 def _at(*path: str) -> dict[str, tuple[str, ...]]:
