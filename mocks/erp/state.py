@@ -22,14 +22,14 @@ return authorisation, it puts its inventory items back on hand.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeGuard
+from typing import Any
 
 from mocks.erp.errors import NetSuiteError, record_not_found
+from mocks.json_numbers import finite
 
 ORDER_STATUSES = {
     "A": "Pending Approval",
@@ -351,7 +351,7 @@ class ErpState:
             raise NetSuiteError(400, "INVALID_CONTENT", f"Invalid item reference key {item_id}.", "item")
         if location_id not in self.locations:
             raise NetSuiteError(400, "INVALID_CONTENT", f"Invalid location reference key {location_id}.", "location")
-        if not _finite(quantity) or isinstance(quantity, bool):
+        if not finite(quantity) or isinstance(quantity, bool):
             raise NetSuiteError(400, "INVALID_FLD_VALUE", f"Invalid quantity {quantity!r}.", "adjustQtyBy")
         stock = self.bin(item_id, location_id)
         if stock.on_hand + quantity < stock.committed - _EPS:
@@ -692,7 +692,7 @@ class ErpState:
             if raw.get("itemReceive", True) is False:
                 continue
             quantity = raw.get("quantity", default(line))
-            if isinstance(quantity, bool) or not _finite(quantity) or quantity <= 0:
+            if isinstance(quantity, bool) or not finite(quantity) or quantity <= 0:
                 raise NetSuiteError(
                     400,
                     "INVALID_FLD_VALUE",
@@ -1132,7 +1132,7 @@ class ErpState:
                 )
             left = money(memo.total - memo.applied - sum(a for m, a in applications if m is memo))
             amount = raw.get("amount", left)
-            if isinstance(amount, bool) or not _finite(amount) or amount <= 0:
+            if isinstance(amount, bool) or not finite(amount) or amount <= 0:
                 raise NetSuiteError(
                     400,
                     "INVALID_FLD_VALUE",
@@ -1220,14 +1220,14 @@ class ErpState:
                     )
             item = self._reference(self.items, raw.get("item"), f"{path}.item")
             quantity, rate = raw.get("quantity"), raw.get("rate", item.fields.get("basePrice"))
-            if isinstance(quantity, bool) or not _finite(quantity) or quantity <= 0:
+            if isinstance(quantity, bool) or not finite(quantity) or quantity <= 0:
                 raise NetSuiteError(
                     400,
                     "INVALID_FLD_VALUE",
                     f"Invalid quantity {quantity!r}: enter a number greater than 0.",
                     f"{path}.quantity",
                 )
-            if isinstance(rate, bool) or not _finite(rate) or rate < 0:
+            if isinstance(rate, bool) or not finite(rate) or rate < 0:
                 raise NetSuiteError(
                     400,
                     "INVALID_FLD_VALUE",
@@ -1376,17 +1376,6 @@ def _check_fields(body: dict[str, Any], allowed: frozenset[str], record_type: st
             )
 
 
-def _finite(value: Any) -> TypeGuard[int | float]:
-    """A JSON number a double can hold: not NaN or Infinity (which Python's parser lets through), and
-    not an integer too large to multiply by a rate (which would raise instead of answering 400)."""
-    if not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
 def _optional_str(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is None:
@@ -1419,6 +1408,6 @@ def _money_field(body: dict[str, Any], name: str) -> float | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not _finite(value) or value < 0:
+    if isinstance(value, bool) or not finite(value) or value < 0:
         raise NetSuiteError(400, "INVALID_FLD_VALUE", f"Invalid {name} {value!r}: enter an amount of 0 or more.", name)
     return money(float(value))
