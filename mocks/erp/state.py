@@ -691,14 +691,7 @@ class ErpState:
             path = raw["_path"]
             if raw.get("itemReceive", True) is False:
                 continue
-            quantity = raw.get("quantity", default(line))
-            if isinstance(quantity, bool) or not finite(quantity) or quantity <= 0:
-                raise NetSuiteError(
-                    400,
-                    "INVALID_FLD_VALUE",
-                    f"Invalid quantity {quantity!r}: enter a number greater than 0.",
-                    f"{path}.quantity",
-                )
+            quantity = _line_quantity(raw.get("quantity", default(line)), path)
             left = remaining(line)
             if quantity > left + _EPS:
                 raise NetSuiteError(
@@ -1219,14 +1212,8 @@ class ErpState:
                         f"{path}.{name}",
                     )
             item = self._reference(self.items, raw.get("item"), f"{path}.item")
-            quantity, rate = raw.get("quantity"), raw.get("rate", item.fields.get("basePrice"))
-            if isinstance(quantity, bool) or not finite(quantity) or quantity <= 0:
-                raise NetSuiteError(
-                    400,
-                    "INVALID_FLD_VALUE",
-                    f"Invalid quantity {quantity!r}: enter a number greater than 0.",
-                    f"{path}.quantity",
-                )
+            quantity = _line_quantity(raw.get("quantity"), path)
+            rate = raw.get("rate", item.fields.get("basePrice"))
             if isinstance(rate, bool) or not finite(rate) or rate < 0:
                 raise NetSuiteError(
                     400,
@@ -1366,6 +1353,18 @@ def _duplicate(external_id: str) -> NetSuiteError:
         f"A record with the external ID {external_id} already exists for this record type.",
         "externalId",
     )
+
+
+def _line_quantity(quantity: Any, path: str) -> int | float:
+    """An item line's quantity: a number greater than 0, or the line at ``path`` is refused."""
+    if isinstance(quantity, bool) or not finite(quantity) or quantity <= 0:
+        raise NetSuiteError(
+            400,
+            "INVALID_FLD_VALUE",
+            f"Invalid quantity {quantity!r}: enter a number greater than 0.",
+            f"{path}.quantity",
+        )
+    return quantity
 
 
 def _check_fields(body: dict[str, Any], allowed: frozenset[str], record_type: str) -> None:
