@@ -550,13 +550,7 @@ class ErpState:
 
     def upsert_sales_order(self, external_id: str, body: dict[str, Any]) -> tuple[Transaction, bool]:
         """Create or update by external id; True when it created."""
-        if "externalId" in body and body["externalId"] != external_id:
-            raise NetSuiteError(
-                400,
-                "INVALID_CONTENT",
-                "The external ID in the request body differs from the one in the URL.",
-                "externalId",
-            )
+        check_upsert_external_id(body, external_id)
         internal = self._by_external_id["salesOrder"].get(external_id)
         if internal is None:
             return self.create_sales_order(body, external_id), True
@@ -1353,6 +1347,17 @@ def _duplicate(external_id: str) -> NetSuiteError:
         f"A record with the external ID {external_id} already exists for this record type.",
         "externalId",
     )
+
+
+def check_upsert_external_id(body: dict[str, Any], external_id: str) -> None:
+    """An upsert's body may repeat the external id its URL names, never name another."""
+    if "externalId" in body and body["externalId"] != external_id:
+        raise NetSuiteError(
+            400,
+            "INVALID_CONTENT",
+            "The external ID in the request body differs from the one in the URL.",
+            "externalId",
+        )
 
 
 def _line_quantity(quantity: Any, path: str) -> int | float:
