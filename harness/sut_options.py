@@ -15,7 +15,7 @@ SutCommand = Annotated[
 ]
 SutUrl = Annotated[str | None, typer.Option(help="Base URL of an integration already running.")]
 SutConfigFile = Annotated[
-    Path | None, typer.Option(help="rehearse.toml with a [sut] section. Default: ./rehearse.toml if present.")
+    Path | None, typer.Option(help="rehearse.toml with a \\[sut] section. Default: ./rehearse.toml if present.")
 ]
 SutWebhooks = Annotated[
     list[str] | None, typer.Option(help="SYSTEM=PATH: where the SUT receives that system's webhooks.")
