@@ -84,3 +84,70 @@ def test_the_surge_backlog_peak_and_its_drain_are_in_the_metrics(tmp_path: Path)
     metrics = judge_run(run).metrics
     assert (metrics["wms_backlog_peak"], metrics["wms_backlog_peak_at_s"]) == (40, 120.0)
     assert metrics["wms_backlog_drained_at_s"] == 300.0
+
+
+def make_cutover_run(tmp_path: Path, *, shown: float, successor: dict[str, float] | None = None) -> Path:
+    """Two ERP books across a cutover that handed 3 units of SKU-1 at WH-EAST to the successor: the
+    legacy fulfilled 6 (some in flight at the cutover) and restocked a return after it; the successor
+    fulfilled 2 of what it was handed."""
+    run_dir = tmp_path / f"run-{time.monotonic_ns()}"
+    run_dir.mkdir()
+    recorder = Recorder(run_dir / "history.sqlite")
+    recorder.run_info("run", {"scenario": "w2", "seed": 1, "speed": 60, "workflows": ["W2", "W4"]})
+    recorder.run_info("complete", True)
+    product = {"Id": "01t000000000001AAA", "SKU__c": "SKU-1", "Available_Quantity__c": shown, "IsDeleted": False}
+    recorder.final_state("salesforce", {"records": {"Product2": {product["Id"]: product}}})
+    legacy = erp_bin(
+        received=0.0,
+        transferred=-3.0,
+        restocked=1.0,
+        fulfilled=6.0,
+        quantityOnHand=2.0,
+        quantityCommitted=0.0,
+        quantityAvailable=2.0,
+        quantityBackOrdered=0.0,
+    )
+    handed = {
+        "opening": 0.0,
+        "received": 0.0,
+        "transferred": 3.0,
+        "restocked": 0.0,
+        "fulfilled": 2.0,
+        "quantityOnHand": 1.0,
+        "quantityCommitted": 0.0,
+        "quantityAvailable": 1.0,
+        "quantityBackOrdered": 0.0,
+    }
+    for account, held in (("erp", legacy), ("erp-next", erp_bin(**{**handed, **(successor or {})}))):
+        recorder.final_state(account, {"salesOrders": [], "itemFulfillments": [], "invoices": [], "inventory": [held]})
+    recorder.final_state("wms", {"orders": [], "ledger": [wms_row(received=1, shipped=8, onHand=3, allocated=0)]})
+    recorder.event(
+        "harness", "erp.cutover", None, {"from": "erp", "to": "erp-next", "stock_moved": {"SKU-1@WH-EAST": 3}}, 3600.0
+    )
+    recorder.close()
+    return run_dir
+
+
+def test_across_a_cutover_the_books_balance_together_and_salesforce_offers_the_successors_stock(
+    tmp_path: Path,
+) -> None:
+    assert failures(make_cutover_run(tmp_path, shown=1)) == set()
+    # Offering the legacy's restocked unit too (the sum of both books) sells what no new order can get.
+    assert failures(make_cutover_run(tmp_path, shown=3)) == {"Salesforce shows what the ERP can still commit"}
+
+
+def test_a_hand_over_booked_as_a_receipt_is_a_loss_and_a_gain_not_a_move(tmp_path: Path) -> None:
+    run = make_cutover_run(tmp_path, shown=1, successor={"received": 3.0, "transferred": 0.0})
+    assert failures(run) == {"a cutover moves stock between the ERP books, never makes or loses it"}
+
+
+def test_a_hand_over_that_never_landed_in_the_successor_is_caught(tmp_path: Path) -> None:
+    run = make_cutover_run(
+        tmp_path,
+        shown=0,
+        successor={"transferred": 0.0, "fulfilled": 0.0, "quantityOnHand": 0.0, "quantityAvailable": 0.0},
+    )
+    assert failures(run) == {
+        "a cutover moves stock between the ERP books, never makes or loses it",
+        "the ERP fulfils from the warehouse that shipped",
+    }
