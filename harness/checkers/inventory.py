@@ -178,20 +178,27 @@ class Inventory(Checker):
         return findings
 
     def _shipped_where_fulfilled(self, bins: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[Finding]:
+        """Per SKU, only where the ERP fulfilled more than the WMS shipped somewhere: units fulfilled from
+        the wrong warehouse are too many at one and too few at another. Units merely missing (every
+        location short) are shipments never recorded, which the consistency checker names."""
         fulfilled: defaultdict[tuple[str, str], float] = defaultdict(float)
         for b in bins:
             fulfilled[(b["sku"], b["location"])] += float(b["fulfilled"])
-        findings = []
+        shipped: defaultdict[tuple[str, str], float] = defaultdict(float)
         for r in rows:
-            key = (r["sku"], r["location"])
-            erp = fulfilled.get(key, 0.0)
-            if abs(erp - r["shipped"]) > _EPS:
+            shipped[(r["sku"], r["location"])] += float(r["shipped"])
+        places = sorted(set(fulfilled) | set(shipped))
+        misplaced = {sku for sku, location in places if fulfilled[(sku, location)] > shipped[(sku, location)] + _EPS}
+        findings = []
+        for key in places:
+            erp, wms = fulfilled[key], shipped[key]
+            if key[0] in misplaced and abs(erp - wms) > _EPS:
                 findings.append(
                     self._finding(
                         "the ERP fulfils from the warehouse that shipped",
-                        f"{r['sku']} at {r['location']}: the WMS shipped {r['shipped']}, the ERP fulfilled {erp:g}",
+                        f"{key[0]} at {key[1]}: the WMS shipped {wms:g}, the ERP fulfilled {erp:g}",
                         key,
-                        {"wms": {"shipped": r["shipped"]}, "erp": {"fulfilled": erp}},
+                        {"wms": {"shipped": wms}, "erp": {"fulfilled": erp}},
                     )
                 )
         return findings
