@@ -89,7 +89,10 @@ class Stage:
             "erp_peak_in_flight": governor.stats["peak_in_flight"],
             "wms_backlog": sum(self.wms.backlog().values()),
             "erp_overcommitted_bins": sum(
-                1 for b in self.erp.state.bins.values() if b.on_hand < 0 or b.committed > b.on_hand + 1e-9
+                1
+                for erp in self.erps
+                for b in erp.state.bins.values()
+                if b.on_hand < 0 or b.committed > b.on_hand + 1e-9
             ),
         }
 
@@ -163,7 +166,8 @@ def build_stage(
     faults = install(scenario.faults, site)
     returns = None
     if scenario.returns is not None and "W6" in scenario.workflows:
-        returns = ReturnRequests(world, salesforce, erp, wms, scenario.returns, scenario.duration)
+        erps = [erp, cutover.successor] if cutover else [erp]
+        returns = ReturnRequests(world, salesforce, erps, wms, scenario.returns, scenario.duration)
     return Stage(
         world,
         outbox,

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from harness.checkers import (
+    ERP_ACCOUNTS,
     CheckContext,
     Checker,
     Finding,
@@ -172,7 +173,11 @@ class ExactlyOnce(Checker):
         credit memo): no more refunds to a customer than returns the WMS completed for the customer's
         orders. Refunds that do name their order are judged per order above, and only there."""
         findings = []
-        names = context.history.final_state("erp").get("customers", {})
+        names = {
+            customer: name
+            for account in ERP_ACCOUNTS
+            for customer, name in context.history.final_state(account).get("customers", {}).items()
+        }
         for customer in refunds_by_customer(context).values():
             refunds, received = customer.refunds, len(customer.completed)
             if not customer.unlinked or len(refunds) <= received:

@@ -4,6 +4,9 @@ Everything is grouped by the Salesforce order, through links the systems keep th
 than keys an integration chooses: a return case names its order (``Order__c``); an ERP return
 document names its sales order, which names the Salesforce order (W1); a WMS return names the
 shipment it came from, whose WMS order's reference is the ERP sales order (W3).
+
+Across a cutover the documents are read from both ERP accounts: a return is authorised, received,
+credited and refunded in the account that booked its order (``contracts/workflows.md``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.checkers import CheckContext
+from harness.checkers import CheckContext, erp_records
 
 
 @dataclass(slots=True)
@@ -67,7 +70,6 @@ def _units(lines: Any) -> Counter[str]:
 def returns_by_order(context: CheckContext) -> dict[str, OrderReturns]:
     """Every Salesforce order with a return case or a return document anywhere."""
     salesforce = context.history.final_state("salesforce").get("records", {})
-    erp = context.history.final_state("erp")
     wms = context.history.final_state("wms")
     orders: dict[str, OrderReturns] = {}
 
@@ -80,8 +82,9 @@ def returns_by_order(context: CheckContext) -> dict[str, OrderReturns]:
     for case in salesforce.get("Case", {}).values():
         if case.get("Type") == "Return" and case.get("Order__c") and not case.get("IsDeleted"):
             of(case["Order__c"]).cases.append(case)
+    sales_orders = erp_records(context, "salesOrders")
     salesforce_of = {
-        so["id"]: so.get("externalId") or so.get("otherRefNum") for so in erp.get("salesOrders", []) if so.get("id")
+        (so["account"], so["id"]): so.get("externalId") or so.get("otherRefNum") for so in sales_orders if so.get("id")
     }
     for kind, attribute in (
         ("returnAuthorizations", "authorisations"),
@@ -89,19 +92,22 @@ def returns_by_order(context: CheckContext) -> dict[str, OrderReturns]:
         ("creditMemos", "credit_memos"),
         ("customerRefunds", "refunds"),
     ):
-        for doc in erp.get(kind, []):
-            order_id = salesforce_of.get(doc.get("salesOrder"))
+        for doc in erp_records(context, kind):
+            order_id = salesforce_of.get((doc["account"], doc.get("salesOrder")))
             if order_id:
                 getattr(of(order_id), attribute).append(doc)
-    for doc in erp.get("invoices", []):
-        order_id = salesforce_of.get(doc.get("salesOrder"))
+    for doc in erp_records(context, "invoices"):
+        order_id = salesforce_of.get((doc["account"], doc.get("salesOrder")))
         if order_id in orders:
             orders[order_id].invoices.append(doc)
+    # A WMS order's reference is an ERP internal id, which a successor account numbers apart from the
+    # legacy one (harness.cutover.SUCCESSOR_NUMBERING), so it names one order across both accounts.
+    salesforce_of_reference = {so_id: order_id for (_, so_id), order_id in salesforce_of.items()}
     erp_order_of_shipment = {
         shipment["id"]: order["reference_id"] for order in wms.get("orders", []) for shipment in order["shipments"]
     }
     for record in wms.get("returns", []):
-        order_id = salesforce_of.get(erp_order_of_shipment.get(record["original_shipment_id"]))
+        order_id = salesforce_of_reference.get(erp_order_of_shipment.get(record["original_shipment_id"]))
         if order_id:
             of(order_id).wms_returns.append(record)
     for item in salesforce.get("OrderItem", {}).values():
@@ -129,11 +135,11 @@ class CustomerRefunds:
 
 
 def refunds_by_customer(context: CheckContext) -> dict[str, CustomerRefunds]:
-    """Every ERP customer with a refund or a return, keyed by the customer's internal id."""
-    erp = context.history.final_state("erp")
+    """Every ERP customer with a refund or a return, keyed by the customer's internal id (a customer
+    has one per ERP account across a cutover, numbered apart, each with that account's refunds)."""
     customer_of = {
         so.get("externalId") or so.get("otherRefNum"): str(so["entity"])
-        for so in erp.get("salesOrders", [])
+        for so in erp_records(context, "salesOrders")
         if so.get("entity") is not None
     }
     customers: dict[str, CustomerRefunds] = {}
@@ -147,7 +153,7 @@ def refunds_by_customer(context: CheckContext) -> dict[str, CustomerRefunds]:
             of(customer).order_ids.append(order.order_id)
             of(customer).case_ids.extend(str(case["Id"]) for case in order.cases)
             of(customer).completed.extend(order.completed)
-    for refund in erp.get("customerRefunds", []):
+    for refund in erp_records(context, "customerRefunds"):
         if refund.get("entity") is not None:
             of(str(refund["entity"])).refunds.append(refund)
     return customers

@@ -9,7 +9,7 @@ seed, whatever order the deliveries happened in.
 from __future__ import annotations
 
 import random
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import simpy
@@ -30,14 +30,15 @@ class ReturnRequests:
         self,
         world: World,
         salesforce: SalesforceMock,
-        erp: ErpMock,
+        erps: Sequence[ErpMock],
         wms: WmsMock,
         spec: ReturnWorkload,
         duration: float,
     ) -> None:
         self.world = world
         self.salesforce = salesforce
-        self.erp = erp
+        self.erps = erps
+        """Every ERP account: across a cutover an order is booked in the legacy one or its successor."""
         self.wms = wms
         self.spec = spec
         self.duration = duration
@@ -77,10 +78,11 @@ class ReturnRequests:
 
     def _salesforce_order(self, order: Order) -> str | None:
         """The WMS order's reference is the ERP order's internal id (W3), which names the Salesforce order (W1)."""
-        erp_order = self.erp.state.sales_orders.get(order.reference_id)
-        if erp_order is None:
-            return None
-        return erp_order.external_id or erp_order.other_ref_num
+        for erp in self.erps:
+            erp_order = erp.state.sales_orders.get(order.reference_id)
+            if erp_order is not None:
+                return erp_order.external_id or erp_order.other_ref_num
+        return None
 
     def _lines(self, order_id: str, parcel: Shipment, count: int, rng: random.Random) -> list[ReturnedLine]:
         """Order lines whose SKU the parcel carried, each 1 to all of the units the parcel brought."""

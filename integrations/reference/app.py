@@ -136,7 +136,7 @@ def build_app(
                         wms_http, url=settings.wms_url, token=settings.wms_token, channel_id=settings.wms_channel_id
                     )
                 shipping = fulfilment(salesforce, erp, wms, FulfilmentLedger(database), OneAtATime(), successors)
-                refunds = returns(salesforce, erp, wms, OneAtATime())
+                refunds = returns(salesforce, erp, wms, OneAtATime(), successors.get(ERP_NEXT))
 
                 async def apply(delivery: Delivery) -> None:
                     message = json.loads(delivery.body)
@@ -161,7 +161,9 @@ def build_app(
                 worker.start()
                 polling = None
                 if settings.availability_poll is not None:
-                    w2 = availability(salesforce, erp, interval=settings.availability_poll)
+                    w2 = availability(
+                        salesforce, erp, interval=settings.availability_poll, successor=successors.get(ERP_NEXT)
+                    )
                     polling = asyncio.create_task(w2.run())
                 try:
                     yield

@@ -13,6 +13,12 @@ self-healing: a lost write, a restart or a hand edit is corrected by the next po
 The ERP itself never lets more be committed than exists: an order for scarce stock commits what is
 available and backorders the rest. This workflow's job is that Salesforce, where shoppers buy,
 never shows more than that.
+
+Across an ERP cutover, "available" is what a new order can get: the legacy account's availability
+until the cutover, and the successor's from then on, since it takes every new order. Units the
+legacy account still holds afterwards (a return restocked there) serve only the orders booked
+there, so Salesforce does not offer them. The successor is read from the first poll that finds it
+trading (holding the stock it was handed, or an order), and for good: it never hands the business back.
 """
 
 from __future__ import annotations
@@ -34,16 +40,29 @@ CORRELATION = "availability"
 
 
 class Availability:
-    def __init__(self, salesforce: Salesforce, erp: Erp, *, interval: float = POLL_SECONDS) -> None:
+    def __init__(
+        self, salesforce: Salesforce, erp: Erp, *, interval: float = POLL_SECONDS, successor: Erp | None = None
+    ) -> None:
+        """``successor``: the ERP account that takes new orders once ``erp`` is retired by a cutover."""
         self.salesforce = salesforce
         self.erp = erp
+        self.successor = successor
         self.interval = interval
+        self._successor_trades = False
         self._shown: dict[str, tuple[str, float | None]] | None = None
         """What Salesforce shows, by SKU: read once, then kept as this workflow writes it."""
 
     async def available(self) -> dict[str, float]:
-        """What the ERP can still commit per SKU: the number Salesforce must show."""
-        return await self.erp.read_availability(correlation_id=CORRELATION)
+        """What the ERP taking new orders can still commit per SKU: the number Salesforce must show."""
+        return await (await self.selling()).read_availability(correlation_id=CORRELATION)
+
+    async def selling(self) -> Erp:
+        """The ERP account new orders go to: the successor once it trades, else the one ERP."""
+        if self.successor is None:
+            return self.erp
+        if not self._successor_trades:
+            self._successor_trades = await self.successor.has_taken_over(correlation_id=CORRELATION)
+        return self.successor if self._successor_trades else self.erp
 
     async def sync(self) -> int:
         """One poll: the ERP's availability into Salesforce where they differ. Returns how many

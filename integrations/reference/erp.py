@@ -287,6 +287,27 @@ class Erp:
                 return available
             offset += SUITEQL_PAGE
 
+    async def has_taken_over(self, *, correlation_id: str) -> bool:
+        """Whether this account trades: it holds stock or has booked a sales order. A cutover's
+        successor starts with neither and has both from the hand-over on (W2 reads it from then)."""
+        for query in (
+            "SELECT TOP 1 item FROM inventoryitemlocations WHERE quantityonhand > 0 OR quantitybackordered > 0",
+            "SELECT TOP 1 id FROM transaction WHERE type = 'SalesOrd'",
+        ):
+            response = await self._session.request(
+                "POST",
+                f"{SUITEQL}?limit=1",
+                correlation_id=correlation_id,
+                json={"q": query},
+                headers={"Prefer": "transient"},
+            )
+            try:
+                if response.json()["items"]:
+                    return True
+            except (ValueError, TypeError, KeyError) as error:
+                raise TransientFailure(f"POST {SUITEQL}: unreadable SuiteQL answer: {error!r}") from error
+        return False
+
     async def _read(self, path: str, correlation_id: str) -> dict[str, Any]:
         response = await self._session.request("GET", path, correlation_id=correlation_id)
         try:

@@ -8,10 +8,16 @@ the return authorisation's ``externalId`` is the case id, the WMS return's ``ref
 ``rcv-<case>-<disposition>``, ``cm-<case>`` and ``ref-<case>``, each looked up before it is made.
 Money only moves once the WMS says the parcel is back: the refund follows the receipt, never the
 request.
+
+Across an ERP cutover a return is handled in the account that booked its order: the legacy account
+keeps authorising, receiving, crediting and refunding the returns of orders booked before the cutover,
+and the successor those of orders booked after it. The legacy account is asked first whether it holds
+the order (or the return authorisation), as order capture asks it first.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -98,11 +104,31 @@ def spread_over(lines: list[tuple[str, str, float]], per_sku: dict[str, int]) ->
 
 
 class Returns:
-    def __init__(self, salesforce: Salesforce, erp: Erp, wms: Wms | None, per_case: OneAtATime) -> None:
+    def __init__(
+        self, salesforce: Salesforce, erp: Erp, wms: Wms | None, per_case: OneAtATime, successor: Erp | None = None
+    ) -> None:
+        """``successor``: the ERP account that takes new orders once ``erp`` is retired by a cutover."""
         self.salesforce = salesforce
         self.erp = erp
         self._wms = wms
         self._per_case = per_case
+        self.successor = successor
+
+    def accounts(self) -> list[Returns]:
+        """These returns in each ERP account, the legacy one first: the successor's are a copy bound to it."""
+        if self.successor is None:
+            return [self]
+        in_successor = copy.copy(self)
+        in_successor.erp, in_successor.successor = self.successor, None
+        return [self, in_successor]
+
+    async def booked_with(self, order_id: str, case_id: str) -> Returns:
+        """These returns in the account holding the Salesforce order: the legacy one if it does, else its successor."""
+        *earlier, last = self.accounts()
+        for returns in earlier:
+            if await returns.erp.holds_sales_order(external_id_ref(order_id), correlation_id=case_id):
+                return returns
+        return last
 
     @property
     def wms(self) -> Wms:
@@ -134,9 +160,10 @@ class Returns:
             if line.order_item_id not in skus:
                 raise PermanentFailure(f"return case {case.number}: {line.order_item_id} is not a line of its order")
             wanted[skus[line.order_item_id]] += int(line.quantity)
-        order = await self.erp.read_sales_order_detail(external_id_ref(case.order_id), correlation_id=case_id)
-        rma = await self.authorise(case_id, order, dict(wanted))
-        await self.expect_parcel(case_id, order, dict(wanted))
+        booked = await self.booked_with(case.order_id, case_id)
+        order = await booked.erp.read_sales_order_detail(external_id_ref(case.order_id), correlation_id=case_id)
+        rma = await booked.authorise(case_id, order, dict(wanted))
+        await booked.expect_parcel(case_id, order, dict(wanted))
         if case.status == "New":
             fields = {"Status": "Working", "ERP_Return_Number__c": rma["tranId"], "Refund_Status__c": "Pending"}
             await self.salesforce.update_records(
@@ -191,16 +218,22 @@ class Returns:
     async def handle_return_completed(self, completed: dict[str, Any]) -> None:
         case_id = str(completed["reference_id"])
         async with self._per_case.hold(case_id):
-            rma = await self.erp.find_record("returnAuthorization", case_id, correlation_id=case_id)
-            if rma is None:
-                raise TransientFailure(f"no ERP return authorisation for case {case_id} yet")
-            order = await self.wms.find_order(str(rma["createdFrom"]["id"]), correlation_id=case_id)
-            sku_of = {
-                int(p["id"]): str(p["reference_id"])
-                for s in (order or {}).get("shipments") or []
-                for p in s.get("products") or []
-            }
-            await self.settle(case_id, rma, Received.from_wms(completed, sku_of))
+            for returns in self.accounts():
+                rma = await returns.erp.find_record("returnAuthorization", case_id, correlation_id=case_id)
+                if rma is not None:
+                    await returns.complete(case_id, rma, completed)
+                    return
+            raise TransientFailure(f"no ERP return authorisation for case {case_id} yet")
+
+    async def complete(self, case_id: str, rma: dict[str, Any], completed: dict[str, Any]) -> None:
+        """The inspected parcel settled against the case's return authorisation, in this account."""
+        order = await self.wms.find_order(str(rma["createdFrom"]["id"]), correlation_id=case_id)
+        sku_of = {
+            int(p["id"]): str(p["reference_id"])
+            for s in (order or {}).get("shipments") or []
+            for p in s.get("products") or []
+        }
+        await self.settle(case_id, rma, Received.from_wms(completed, sku_of))
 
     async def settle(self, case_id: str, rma: dict[str, Any], received: Received) -> None:
         """Receipts by disposition, one credit memo, one refund, then the case closed with the outcome."""

@@ -51,6 +51,11 @@ class CarrierKnobs:
     pickup_delay_hours: tuple[float, float] = (1.0, 6.0)
     weather_delay_rate: float = 0.03
     weather_delay_hours: tuple[float, float] = (12.0, 36.0)
+    round_start_hours: tuple[float, float] = (0.0, 2.0)
+    """When, after the delivery window opens (or after the parcel reaches the post office within it),
+    the parcel goes out on a round."""
+    out_for_delivery_hours: tuple[float, float] = (1.0, 8.0)
+    """How long a parcel is out on the delivery round before it is delivered (or the attempt fails)."""
     failed_attempt_rate: float = 0.04
     return_to_sender_rate: float = 0.01
     webhook_secret: str = DEFAULT_WEBHOOK_SECRET
@@ -123,7 +128,7 @@ class Network:
         while True:
             yield env.timeout(self.until_morning())
             self.scan(tracker, "out_for_delivery", "out_for_delivery", "Out for Delivery", destination)
-            yield env.timeout(self.rng.uniform(1, 8) * HOUR)
+            yield env.timeout(self.rng.uniform(*knobs.out_for_delivery_hours) * HOUR)
             if refused:
                 self.scan(tracker, "return_to_sender", "return", "Refused by Addressee, Return to Sender", destination)
                 return
@@ -166,7 +171,7 @@ class Network:
         start = moment.replace(hour=DELIVERY_START_HOUR, minute=0, second=0, microsecond=0)
         if moment.hour >= DELIVERY_START_HOUR + 3:
             start += timedelta(days=1)
-        return max((start - moment).total_seconds(), 0.0) + self.rng.uniform(0, 2) * HOUR
+        return max((start - moment).total_seconds(), 0.0) + self.rng.uniform(*self.knobs.round_start_hours) * HOUR
 
 
 def _location(address: Mapping[str, Any]) -> dict[str, Any]:

@@ -95,6 +95,15 @@ class ErpMock(Mock):
         self.context.record(self.system, "inventory.received", sku, {"location": location, "quantity": quantity})
         return bin_
 
+    def transfer_stock(self, sku: str, location: str, quantity: float) -> Bin:
+        """One side of a cutover's hand-over (out negative, in positive): on hand moves as by a
+        receipt, but the books name it a transfer so that conservation across accounts sees a move."""
+        bin_ = self.state.receive_stock(
+            self.state.item_by_sku(sku).id, self.state.location_named(location).id, quantity, transfer=True
+        )
+        self.context.record(self.system, "inventory.transferred", sku, {"location": location, "quantity": quantity})
+        return bin_
+
     def hand_over_to(self, successor: ErpMock) -> dict[str, float]:
         """The cutover at its instant: this account refuses new sales orders from now on, and the
         stock no open order has committed moves to ``successor`` (an adjustment out here, a receipt
@@ -109,8 +118,8 @@ class ErpMock(Mock):
             if quantity <= 0:
                 continue
             sku, location = self.state.items[item_id].name, self.state.locations[location_id].name
-            self.receive_stock(sku, location, -quantity)
-            successor.receive_stock(sku, location, quantity)
+            self.transfer_stock(sku, location, -quantity)
+            successor.transfer_stock(sku, location, quantity)
             moved[f"{sku}@{location}"] = quantity
         return moved
 

@@ -216,6 +216,9 @@ class Bin:
     opening: float = 0.0
     received: float = 0.0
     """Stock receipts and adjustments (positive or negative), not returns."""
+    transferred: float = 0.0
+    """Stock handed over between accounts at a cutover (negative out of the legacy, positive into the
+    successor): a move between books, kept apart from receipts so that it reads as one."""
     fulfilled: float = 0.0
     restocked: float = 0.0
     written_off: float = 0.0
@@ -344,9 +347,10 @@ class ErpState:
         stock = self.bin(item_id, location_id)
         stock.opening = stock.on_hand = float(quantity)
 
-    def receive_stock(self, item_id: str, location_id: str, quantity: float) -> Bin:
+    def receive_stock(self, item_id: str, location_id: str, quantity: float, *, transfer: bool = False) -> Bin:
         """A purchase receipt or an inventory adjustment: on hand moves by ``quantity`` (a negative
-        adjustment may not take on hand below what is committed), then backorders are committed."""
+        adjustment may not take on hand below what is committed), then backorders are committed.
+        ``transfer``: the move is a cutover's hand-over between accounts, booked as ``transferred``."""
         if item_id not in self.items:
             raise NetSuiteError(400, "INVALID_CONTENT", f"Invalid item reference key {item_id}.", "item")
         if location_id not in self.locations:
@@ -362,7 +366,10 @@ class ErpState:
                 "adjustQtyBy",
             )
         stock.on_hand += quantity
-        stock.received += quantity
+        if transfer:
+            stock.transferred += quantity
+        else:
+            stock.received += quantity
         self.items[item_id].modified = self._now()
         self._commit_backorders()
         return stock
@@ -1310,6 +1317,7 @@ class ErpState:
                     "quantityBackOrdered": self.backordered(item_id, location_id),
                     "opening": b.opening,
                     "received": b.received,
+                    "transferred": b.transferred,
                     "fulfilled": b.fulfilled,
                     "restocked": b.restocked,
                     "writtenOff": b.written_off,

@@ -1,6 +1,7 @@
-"""The ERP cutover end to end: the reference books new orders in erp-next from the cutover and
-finishes the orders in flight in the legacy ERP; the integration that flips every flow to the new
-ERP at once is caught by consistency alone."""
+"""The ERP cutover end to end, W1-W6: the reference books new orders in erp-next from the cutover,
+finishes the orders in flight (and their returns) in the legacy ERP, settles the returns of orders
+booked after it in erp-next, and offers in Salesforce what erp-next can commit; the integration that
+flips every flow to the new ERP at once is caught by consistency alone."""
 
 from __future__ import annotations
 
@@ -32,8 +33,15 @@ def test_the_reference_finishes_in_flight_orders_where_they_were_booked(run_rehe
             if "!transform/itemFulfillment" in x.path and x.sim_time > CUTOVER_AT and x.status == 204
         ]
         next_fulfilled = [x for x in history.exchanges(system="erp-next", method="POST") if "!transform" in x.path]
+        refunds = {account: len(history.final_state(account)["customerRefunds"]) for account in ("erp", "erp-next")}
+        moved = sum(b["transferred"] for b in history.final_state("erp-next")["inventory"])
     assert legacy_fulfilled_after, "some orders booked before the cutover should ship after it, in the legacy ERP"
     assert next_fulfilled
+    assert refunds["erp"] > 0 and refunds["erp-next"] > 0, (
+        f"returns of orders from both sides of the cutover: {refunds}"
+    )
+    assert metrics["returns_closed"] == metrics["returns_opened"] == sum(refunds.values())
+    assert moved > 0 and metrics["salesforce_availability_mismatches"] == 0
 
 
 @pytest.mark.slow

@@ -96,6 +96,11 @@ def test_at_the_cutover_the_legacy_refuses_new_orders_and_hands_its_free_stock_o
             await stage.world.run_until(CUTOVER_AT + 1)
 
             assert on_hand(legacy) + on_hand(successor) == total
+            # A move between books, not a receipt: the two accounts' transfers cancel, and nothing was "received".
+            moved = on_hand(successor)
+            assert sum(b.transferred for b in legacy.state.bins.values()) == -moved < 0
+            assert sum(b.transferred for b in successor.state.bins.values()) == moved
+            assert all(b.received == 0 for m in (legacy, successor) for b in m.state.bins.values())
             assert all(abs(stock.on_hand - stock.committed) < 1e-9 for stock in legacy.state.bins.values())
             assert in_flight.lines[0].committed == 1
 

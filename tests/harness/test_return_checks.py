@@ -39,6 +39,7 @@ def make_run(
     credit: float = 20.0,
     shown_returned: int = 2,
     case_status: str = "Closed",
+    account: str = "erp",
 ) -> Path:
     run_dir = tmp_path / f"run-{time.monotonic_ns()}"
     run_dir.mkdir()
@@ -67,7 +68,7 @@ def make_run(
         },
     )
     recorder.final_state(
-        "erp",
+        account,
         {
             "salesOrders": [
                 {
@@ -116,7 +117,7 @@ def make_run(
         recorder.event("wms", "return.completed", CASE, {"return": WMS_RETURN}, received_at)
     for n in range(refunds):
         recorder.event(
-            "erp", "refund.issued", SF_ORDER, {"recordType": "customerRefund", "id": f"ref-{n}"}, refunded_at + n
+            account, "refund.issued", SF_ORDER, {"recordType": "customerRefund", "id": f"ref-{n}"}, refunded_at + n
         )
     recorder.close()
     return run_dir
@@ -183,3 +184,13 @@ def test_a_received_return_whose_case_stays_open_is_caught(tmp_path: Path) -> No
     assert failures(make_run(tmp_path, case_status="Working")) == {
         ("consistency", "every received return's case closed with the refund")
     }
+
+
+def test_a_return_settled_in_a_cutovers_successor_is_judged_from_its_books(tmp_path: Path) -> None:
+    run = make_run(tmp_path, account="erp-next")
+    assert failures(run) == set()
+    metrics = judge_run(run).metrics
+    assert metrics["refunds_issued"] == metrics["returns_received"] == metrics["returns_closed"] == 1
+    assert metrics["refund_after_receipt_p50_sim_s"] == 100.0
+    repeated = failures(make_run(tmp_path, account="erp-next", standalone_refunds=1))
+    assert repeated == {("exactly-once", "one refund per return received")}

@@ -1,6 +1,7 @@
-"""W1 across an ERP cutover, against two real mock ERP accounts: the legacy account is asked first,
-so an order it holds is never booked again in the successor, and a new one goes to the successor
-only once the legacy refuses it as retired."""
+"""W1 and W2 across an ERP cutover, against two real mock ERP accounts: the legacy account is asked
+first, so an order it holds is never booked again in the successor, and a new one goes to the
+successor only once the legacy refuses it as retired; Salesforce is offered what the account taking
+new orders can commit."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from harness.outbox import Outbox
 from harness.population import generate
 from harness.recorder import Recorder
 from harness.world import World
+from integrations.reference.availability import Availability
 from integrations.reference.erp import AccountRetired, Erp
 from integrations.reference.ledger import Ledger
 from integrations.reference.order_capture import OrderCapture
@@ -38,7 +40,7 @@ def accounts(tmp_path) -> tuple[ErpMock, ErpMock, str]:  # type: ignore[no-untyp
     legacy = ErpMock(context)
     successor = ErpMock(context, system="erp-next", numbering_from=1_000_000)
     legacy.seed(population, salesforce.account_ids)
-    successor.seed(population, salesforce.account_ids)
+    successor.seed(population, salesforce.account_ids, with_stock=False)
     customer = salesforce.account_ids[population.customers[0].number]
     yield legacy, successor, customer
     recorder.close()
@@ -49,6 +51,12 @@ def client(mock: ErpMock, http: httpx.AsyncClient) -> Erp:
     credentials = mock.credentials
     return Erp(
         http, url=f"http://{mock.system}.test", client_id=credentials.client_id, client_secret=credentials.client_secret
+    )
+
+
+def routes_to(*mocks: ErpMock) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        mounts={f"http://{mock.system}.test": httpx.ASGITransport(app=mock.asgi_app()) for mock in mocks}
     )
 
 
@@ -85,3 +93,41 @@ async def test_new_orders_go_to_the_successor_only_once_the_legacy_is_retired(ac
 
     assert [o.external_id for o in legacy.state.sales_orders.values()] == ["SF-BEFORE"]
     assert [o.external_id for o in successor.state.sales_orders.values()] == ["SF-AFTER"]
+
+
+def available(mock: ErpMock) -> dict[str, float]:
+    by_sku: dict[str, float] = {}
+    for (item_id, _), stock in mock.state.bins.items():
+        sku = mock.state.items[item_id].name
+        by_sku[sku] = by_sku.get(sku, 0.0) + stock.available
+    return by_sku
+
+
+async def test_salesforce_is_offered_what_the_account_taking_new_orders_can_commit(accounts) -> None:  # type: ignore[no-untyped-def]
+    legacy, successor, _ = accounts
+    async with routes_to(legacy, successor) as routes:
+        salesforce = Salesforce(routes, login_url="http://sf.test", client_id="-", client_secret="-")
+        w2 = Availability(salesforce, client(legacy, routes), successor=client(successor, routes))
+        before = await w2.available()
+        assert before == available(legacy) and sum(before.values()) > 0
+
+        legacy.hand_over_to(successor)
+        location = next(iter(legacy.state.locations.values())).name
+        legacy.receive_stock("SKU-00001", location, 4)  # say a return restocked in the legacy after the cutover
+        after = await w2.available()
+        assert after == available(successor) == before, "the legacy's 4 units serve no new order"
+        assert await w2.selling() is w2.successor
+
+
+async def test_a_successor_that_took_an_order_but_holds_no_stock_is_the_one_selling(accounts) -> None:  # type: ignore[no-untyped-def]
+    legacy, successor, customer = accounts
+    async with routes_to(legacy, successor) as routes:
+        w2 = Availability(
+            Salesforce(routes, login_url="http://sf.test", client_id="-", client_secret="-"),
+            client(legacy, routes),
+            successor=client(successor, routes),
+        )
+        assert await w2.selling() is w2.erp
+        successor.state.upsert_sales_order("SF-AFTER", body(customer))
+        assert await w2.selling() is w2.successor
+        assert await w2.available() == available(successor)

@@ -77,13 +77,19 @@ class Shop:
     wms: WmsMock
     clients: tuple[Salesforce, Erp, Wms]
     state_dir: Path
+    successor: ErpMock
+    """A cutover's successor account, with no stock and no order until :meth:`cut_over`."""
+    successor_client: Erp
+
+    def cut_over(self) -> None:
+        self.erp.hand_over_to(self.successor)
 
     async def advance(self, seconds: float) -> None:
         await self.world.run_until(self.world.env.now + seconds)
 
     def returns(self, kind: type[Returns] = Returns) -> Returns:
         salesforce, erp, wms = self.clients
-        return kind(salesforce, erp, wms, OneAtATime())
+        return kind(salesforce, erp, wms, OneAtATime(), self.successor_client)
 
     async def delivered_order(self) -> tuple[str, str]:
         """An order placed, captured (W1), released (W3) and shipped and recorded (W4): (Salesforce id, ERP id)."""
@@ -95,12 +101,14 @@ class Shop:
         await self.advance(60)
         order_id = str(process.value)
         database = open_database(self.state_dir / "integration.sqlite")
-        await OrderCapture(salesforce, erp, Ledger(database)).capture(order_id)
-        fulfilment = Fulfilment(salesforce, erp, wms, FulfilmentLedger(database), OneAtATime())
-        erp_id = self.erp.state.sales_order(f"eid:{order_id}").id
-        release = await fulfilment.release(erp_id)
+        await OrderCapture(salesforce, erp, Ledger(database), self.successor_client).capture(order_id)
+        successors = {self.successor.system: self.successor_client}
+        fulfilment = Fulfilment(salesforce, erp, wms, FulfilmentLedger(database), OneAtATime(), successors)
+        booked_in = self.successor if self.erp.state.closed_to_new_orders else self.erp
+        erp_id = booked_in.state.sales_order(f"eid:{order_id}").id
+        release = await fulfilment.release(erp_id, booked_in.system)
         await self.advance(2 * DAY)
-        await fulfilment.confirm_shipments(release.wms_order_id, erp_id, order_id)
+        await fulfilment.confirm_shipments(release.wms_order_id, erp_id, order_id, booked_in.system)
         return order_id, erp_id
 
     async def open_return(self, order_id: str, units: dict[int, int]) -> dict[str, Any]:
@@ -142,7 +150,14 @@ async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
         erp.seed(population, salesforce.account_ids)
         carrier.seed(population)
         wms.seed(population)
-        apps = {"sf.test": salesforce.asgi_app(), "erp.test": erp.asgi_app(), "wms.test": wms.asgi_app()}
+        successor = ErpMock(context, system="erp-next", event_topics=("order.booked",), numbering_from=1_000_000)
+        successor.seed(population, salesforce.account_ids, with_stock=False)
+        apps = {
+            "sf.test": salesforce.asgi_app(),
+            "erp.test": erp.asgi_app(),
+            "erp-next.test": successor.asgi_app(),
+            "wms.test": wms.asgi_app(),
+        }
         async with httpx.AsyncClient(transport=ByHost(apps)) as http:
             creds = salesforce.credentials
             clients = (
@@ -157,7 +172,13 @@ async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
                 ),
                 Wms(http, url="http://wms.test/1.0", token=wms.token, channel_id=str(wms.channel.id)),
             )
-            yield Shop(world, outbox, salesforce, erp, wms, clients, tmp_path)
+            successor_client = Erp(
+                http,
+                url="http://erp-next.test",
+                client_id=successor.credentials.client_id,
+                client_secret=successor.credentials.client_secret,
+            )
+            yield Shop(world, outbox, salesforce, erp, wms, clients, tmp_path, successor, successor_client)
     recorder.close()
 
 
@@ -223,3 +244,26 @@ async def test_the_flawed_variant_pays_when_the_case_opens(shop: Shop) -> None:
     await shop.returns(RefundOnRequest).handle_case(CaseChangeEvent.from_message(event))
     assert len(books(shop)["customerRefunds"]) == 1
     assert [r.status for r in shop.wms.state.returns.values()] == ["Awaiting Arrival"]
+
+
+async def test_across_a_cutover_each_return_is_settled_in_the_account_that_booked_its_order(shop: Shop) -> None:
+    before, _ = await shop.delivered_order()
+    shop.cut_over()
+    after, after_erp_id = await shop.delivered_order()
+    assert int(after_erp_id) > 1_000_000, "booked in the successor"
+    returns = shop.returns()
+    cases = []
+    for order_id in (before, after):
+        event = await shop.open_return(order_id, {0: 1})
+        await returns.handle_case(CaseChangeEvent.from_message(event))
+        cases.append(event["payload"]["ChangeEventHeader"]["recordIds"][0])
+    await shop.advance(2 * DAY)
+    for completed in shop.outbox.bodies("return.completed"):
+        await returns.handle_return_completed(completed)
+
+    legacy, successor = shop.erp.snapshot(), shop.successor.snapshot()
+    assert [r["externalId"] for r in legacy["returnAuthorizations"]] == [cases[0]]
+    assert [r["externalId"] for r in successor["returnAuthorizations"]] == [cases[1]]
+    assert [r["externalId"] for r in legacy["customerRefunds"]] == [f"ref-{cases[0]}"]
+    assert [r["externalId"] for r in successor["customerRefunds"]] == [f"ref-{cases[1]}"]
+    assert [shop.salesforce.state.get("Case", case)["Status"] for case in cases] == ["Closed", "Closed"]

@@ -274,6 +274,25 @@ def test_transit_time_follows_the_service_distribution(recorder: Recorder, outbo
     assert slow_tracker.est_delivery_date is not None
 
 
+@pytest.mark.parametrize(
+    ("rounds", "delivered"),
+    [({}, False), ({"round_start_hours": (0, 0.1), "out_for_delivery_hours": (0.2, 0.3)}, True)],
+)
+def test_a_same_day_delivery_round_delivers_within_the_morning(
+    recorder: Recorder, outbox_client: httpx.AsyncClient, rounds: dict[str, Any], delivered: bool
+) -> None:
+    """The world opens at 08:00; rounds start from 09:00. By 09:30 only a short round has delivered:
+    the default one goes out an hour or more later."""
+    fixed = {"GroundAdvantage": TransitTime(0.01, 0.01, 0.01)}
+    quick = {"transit_days": fixed, "pickup_delay_hours": (0.1, 0.1), **rounds}
+    knobs = CarrierKnobs(**quick, failed_attempt_rate=0, weather_delay_rate=0, return_to_sender_rate=0)
+    carrier = build(recorder, outbox_client, knobs)
+    [code] = ship_many(carrier, 1)
+    run_days(carrier, 1.5 / 24)
+    tracker = carrier.tracker_for(code)
+    assert tracker is not None and (tracker.status == "delivered") is delivered
+
+
 def test_webhooks_are_event_objects_signed_with_the_harness_secret_until_one_is_registered(
     ep: Api, carrier: CarrierMock
 ) -> None:
