@@ -71,7 +71,7 @@ class Commerce(OrgSide):
         timing: CommerceTiming = CommerceTiming(),
     ) -> None:
         super().__init__(context, state, changes, timing)
-        self.activation_listeners: list[Callable[[str], None]] = []
+        self.activation_listeners: list[Callable[[str], object]] = []
 
     def checkout(
         self, account_id: str, pricebook_id: str, lines: Sequence[CartLine]
