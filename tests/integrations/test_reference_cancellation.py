@@ -5,10 +5,12 @@ activation and cancellation events are ordered or repeated."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from test_reference_returns import Shop, shop  # noqa: F401  (``shop`` is the fixture)
+from test_reference_returns import Shop, open_shop
 
 from integrations.flawed.cancel_ignores_warehouse_refusal import CancelWhateverTheWarehouseSays
 from integrations.reference.cancellation import Cancellation
@@ -22,6 +24,12 @@ from integrations.reference.retrying import PermanentFailure
 
 pytestmark = pytest.mark.anyio
 CHANNEL = "/data/OrderChangeEvent"
+
+
+@pytest.fixture
+async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
+    async with open_shop(tmp_path) as opened:
+        yield opened
 
 
 class Integration:
