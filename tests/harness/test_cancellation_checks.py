@@ -31,6 +31,7 @@ def make_run(
     fulfilled: int = 0,
     status_writes: tuple[str, ...] = (),
     labelled: bool = False,
+    erp_copies: int = 1,
 ) -> Path:
     """One order of two units through W1 and W3: Salesforce, its ERP order and (unless ``wms_status`` is
     None) its WMS order with one shipment at ``stage``; ``status_writes`` are the integration's PATCHes of
@@ -55,7 +56,10 @@ def make_run(
     fulfilments = [{"salesOrder": ERP_ID, "tranId": "IF1", "lines": [{"sku": "SKU-1", "quantity": 2}]}] * bool(
         fulfilled
     )
-    recorder.final_state("erp", {"salesOrders": [sales_order], "itemFulfillments": fulfilments, "invoices": []})
+    copies = [sales_order] + [
+        {**sales_order, "id": f"{ERP_ID}{n}", "tranId": f"SO100{n}"} for n in range(2, erp_copies + 1)
+    ]
+    recorder.final_state("erp", {"salesOrders": copies, "itemFulfillments": fulfilments, "invoices": []})
     wms = [{"id": WMS_ID, "reference_id": ERP_ID, "status": wms_status, "shipments": [shipment(stage)]}]
     recorder.final_state("wms", {"orders": wms if wms_status is not None else []})
     recorder.event("salesforce", "order.activated", SF_ORDER, {}, 10)
@@ -164,3 +168,8 @@ def test_salesforce_and_the_downstream_systems_must_agree(tmp_path: Path) -> Non
     assert failures(done_but_not_told) == {
         ("consistency", "an order cancelled downstream shows Cancelled in Salesforce")
     }
+
+
+def test_two_erp_orders_for_a_cancelled_order_are_still_one_too_many(tmp_path: Path) -> None:
+    run = make_run(tmp_path, sf_status="Cancelled", erp_status="Cancelled", wms_status=None, erp_copies=2)
+    assert failures(run) == {("exactly-once", "one ERP sales order per Salesforce order")}
