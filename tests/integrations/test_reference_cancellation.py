@@ -20,7 +20,7 @@ from integrations.reference.fulfilment import Fulfilment
 from integrations.reference.ledger import FulfilmentLedger, Ledger
 from integrations.reference.locks import OneAtATime
 from integrations.reference.order_capture import OrderCapture
-from integrations.reference.retrying import PermanentFailure
+from integrations.reference.retrying import PermanentFailure, TransientFailure
 
 pytestmark = pytest.mark.anyio
 CHANNEL = "/data/OrderChangeEvent"
@@ -105,14 +105,27 @@ async def test_a_request_before_picking_cancels_the_wms_order_then_the_erp_order
     sut = Integration(shop)
     await sut.capture.capture(order_id)
     erp_id = shop.erp.state.sales_order(f"eid:{order_id}").id
-    _, request = await order_events(shop, order_id)
-    await sut.fulfilment.release(erp_id)  # and no simulated time passes: the order waits for a picker
-    await sut.deliver(request, request)
+    await sut.fulfilment.release(erp_id)
+    # No simulated time passes: the order still waits for a picker when the request is acted on.
+    assert shop.salesforce.commerce.request_cancellation(order_id)
+    for _ in range(2):
+        await sut.capture.capture(order_id)
     [wms_order] = shop.wms.state.orders.values()
     assert wms_order.status == "Cancelled"
     assert shop.erp.state.sales_orders[erp_id].status_name == "Cancelled"
     order = salesforce_order(shop, order_id)
     assert (order["Status"], order["ERP_Status__c"]) == ("Cancelled", "Cancelled")
+
+
+async def test_an_order_whose_customer_asked_to_cancel_is_not_released_meanwhile(shop: Shop) -> None:
+    order_id = await place(shop)
+    sut = Integration(shop)
+    await sut.capture.capture(order_id)
+    erp_id = shop.erp.state.sales_order(f"eid:{order_id}").id
+    assert shop.salesforce.commerce.request_cancellation(order_id)
+    with pytest.raises(TransientFailure, match="awaits its cancellation"):
+        await sut.fulfilment.release(erp_id)
+    assert shop.wms.state.orders == {}
 
 
 async def test_a_request_once_picking_began_is_refused_and_the_order_ships(shop: Shop) -> None:
