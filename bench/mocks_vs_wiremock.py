@@ -14,21 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import carrier_vs_wiremock
-import erp_vs_wiremock
-import salesforce_vs_wiremock
-import wms_vs_wiremock
+from mock_systems import SYSTEMS
 from peer import command_line, compare, parser, write_result
-
-SYSTEMS = {
-    system.name: system
-    for system in (
-        erp_vs_wiremock.SYSTEM,
-        wms_vs_wiremock.SYSTEM,
-        carrier_vs_wiremock.SYSTEM,
-        salesforce_vs_wiremock.SYSTEM,
-    )
-}
 
 
 def main() -> None:

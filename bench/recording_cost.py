@@ -30,21 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import carrier_vs_wiremock
-import erp_vs_wiremock
-import salesforce_vs_wiremock
-import wms_vs_wiremock
+from mock_systems import SYSTEMS
 from peer import RECORDING, ROOT, command_line, measure_mock, parser
-
-SYSTEMS = {
-    system.name: system
-    for system in (
-        erp_vs_wiremock.SYSTEM,
-        wms_vs_wiremock.SYSTEM,
-        carrier_vs_wiremock.SYSTEM,
-        salesforce_vs_wiremock.SYSTEM,
-    )
-}
 
 
 def measure(system: Any, args: Any) -> dict[str, dict[str, Any]]:

@@ -14,13 +14,13 @@ from rich.table import Table
 from rich.text import Text
 
 import scenarios
-from harness import knobs, rehearsal_plan
+from harness import knobs, rehearsal_plan, sut_options
 from harness.checkers import CheckerLoadError, load_checker
 from harness.contracts.cli import app as contracts_app
 from harness.report import console as console_report
 from harness.report import diff, write_reports
 from harness.runner import RunOptions, run
-from harness.sut import DEFAULT_WEBHOOKS, SutConfig, SutError
+from harness.sut import DEFAULT_WEBHOOKS, SutError
 from harness.verdict import EXIT_HARNESS_ERROR, judge_run
 
 app = typer.Typer(
@@ -89,21 +89,15 @@ def _print_plan(planned: rehearsal_plan.Plan) -> None:
 @app.command("run")
 def run_command(
     scenario: Annotated[str, typer.Argument(help="A built-in scenario name (see `rehearse list`) or a YAML file.")],
-    sut: Annotated[
-        str | None, typer.Option(help="Command that starts the integration under test. Default: the reference one.")
-    ] = None,
-    sut_url: Annotated[str | None, typer.Option(help="Base URL of an integration already running.")] = None,
+    sut: sut_options.SutCommand = None,
+    sut_url: sut_options.SutUrl = None,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
     speed: Annotated[
         float | None, typer.Option(help="Simulated seconds per wall second (60: a minute a second).", min=0.001)
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where run folders go.")] = Path("runs"),
-    config: Annotated[
-        Path | None, typer.Option(help="rehearse.toml with a [sut] section. Default: ./rehearse.toml if present.")
-    ] = None,
-    webhook: Annotated[
-        list[str] | None, typer.Option(help="SYSTEM=PATH: where the SUT receives that system's webhooks.")
-    ] = None,
+    config: sut_options.SutConfigFile = None,
+    webhook: sut_options.SutWebhooks = None,
     port: Annotated[list[str] | None, typer.Option(help="SYSTEM=PORT: serve that mock on a fixed port.")] = None,
     set_: Annotated[
         list[str] | None,
@@ -133,15 +127,10 @@ def run_command(
             load_checker(spec, Path.cwd())
         except CheckerLoadError as exc:
             raise _fail(f"{loaded.source}: {exc}") from exc
-    config_path = config or (Path("rehearse.toml") if Path("rehearse.toml").is_file() else None)
     try:
-        sut_config = SutConfig.from_file(config_path) if config_path else SutConfig()
+        sut_config = sut_options.sut_config(sut, sut_url, config)
     except SutError as exc:
         raise _fail(str(exc)) from exc
-    if sut:
-        sut_config.command, sut_config.url = sut, None
-    if sut_url:
-        sut_config.url, sut_config.command = sut_url, None
     sut_config.webhooks.update(_pairs(webhook or [], "--webhook"))
     ports = {}
     for system, value in _pairs(port or [], "--port", (*DEFAULT_WEBHOOKS, "salesforce-https", "erp-next")).items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +68,41 @@ class Answer:
         if self.headers:
             out["headers"] = dict(self.headers)
         return out
+
+
+RETRY_AFTER = {"Retry-After": header({"type": "string", "pattern": "^[0-9]+$"}, "Seconds to wait", required=False)}
+"""How every vendor here asks a client to come back later (a rate limit, an outage): in whole seconds."""
+
+
+def error_answers(
+    described: Mapping[int, str],
+    body: Schema,
+    *,
+    retry_after: Collection[int],
+    own: Mapping[int, Answer] | None = None,
+) -> Callable[[int], Answer]:
+    """A ``Vendor.error``: the vendor's error body under each status's description, with ``Retry-After``
+    on the statuses in ``retry_after``; ``own`` holds the statuses the vendor answers otherwise (a bare 401)."""
+
+    def error(status: int) -> Answer:
+        if own and status in own:
+            return own[status]
+        return Answer(described[status], body, RETRY_AFTER if status in retry_after else {})
+
+    return error
+
+
+def oauth2(description: str, token_url: str, flows: Sequence[str] = ("clientCredentials",)) -> dict[str, Any]:
+    """An OAuth 2.0 security scheme whose flows all take their token from ``token_url``."""
+    return {
+        "type": "oauth2",
+        "description": description,
+        "flows": {flow: {"tokenUrl": token_url, "scopes": {}} for flow in flows},
+    }
+
+
+def bearer(description: str) -> dict[str, Any]:
+    return {"type": "http", "scheme": "bearer", "description": description}
 
 
 def parameter(

@@ -420,6 +420,12 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
                 f"{path}: cutover.at: {cutover.at:g}s must fall inside the trading day (0 to {duration:g}s), "
                 "so that orders are in flight on both sides of it"
             )
+    for index, fault in enumerate(faults):
+        if fault.target.split(".")[0] == "erp-next" and cutover is None:
+            raise ScenarioError(
+                f"{path}: faults[{index}].target: {fault.target!r} is the successor ERP of a cutover; this"
+                " scenario has no 'cutover', so there is no erp-next to disturb"
+            )
     return Scenario(
         returns=_returns(data["workload"].get("returns"), path),
         cancellations=_cancellations(data["workload"].get("cancellations"), path),

@@ -12,11 +12,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from harness import sut_options
 from harness.contracts import provider_check, sut_fuzzing
 from harness.contracts.documents import OPENAPI
 from harness.contracts.export import export
 from harness.contracts.pact_verification import PactFileError, verify_pact
-from harness.sut import DEFAULT_WEBHOOKS, SutConfig, SutError
+from harness.sut import DEFAULT_WEBHOOKS, SutError
 from harness.verdict import EXIT_HARNESS_ERROR
 
 app = typer.Typer(
@@ -134,16 +135,10 @@ def check_provider_command(
 
 @app.command("fuzz-sut")
 def fuzz_sut_command(
-    sut: Annotated[
-        str | None, typer.Option(help="Command that starts the integration under test. Default: the reference one.")
-    ] = None,
-    sut_url: Annotated[str | None, typer.Option(help="Base URL of an integration already running.")] = None,
-    config: Annotated[
-        Path | None, typer.Option(help="rehearse.toml with a [sut] section. Default: ./rehearse.toml if present.")
-    ] = None,
-    webhook: Annotated[
-        list[str] | None, typer.Option(help="SYSTEM=PATH: where the SUT receives that system's webhooks.")
-    ] = None,
+    sut: sut_options.SutCommand = None,
+    sut_url: sut_options.SutUrl = None,
+    config: sut_options.SutConfigFile = None,
+    webhook: sut_options.SutWebhooks = None,
     spec: Annotated[Path, typer.Option(help="The receivers' OpenAPI.")] = sut_fuzzing.SPEC_PATH,
     max_cases: Annotated[
         int, typer.Option(help="Generated cases per receiver, per kind (malformed, valid).", min=1)
@@ -154,15 +149,10 @@ def fuzz_sut_command(
     """Fuzz the SUT's webhook receivers: bad input gets 4xx, never 5xx, and no write to any mock. Exit 0/1/2."""
     if sut and sut_url:
         raise _fail("give --sut or --sut-url, not both")
-    config_path = config or (Path("rehearse.toml") if Path("rehearse.toml").is_file() else None)
     try:
-        sut_config = SutConfig.from_file(config_path) if config_path else SutConfig()
+        sut_config = sut_options.sut_config(sut, sut_url, config)
     except SutError as exc:
         raise _fail(str(exc)) from exc
-    if sut:
-        sut_config.command, sut_config.url = sut, None
-    if sut_url:
-        sut_config.url, sut_config.command = sut_url, None
     for value in webhook or []:
         system, sep, path = value.partition("=")
         if not sep or system not in DEFAULT_WEBHOOKS or not path:

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import httpx
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from contracts import HERE as CONTRACTS
+from harness.contracts.generated_cases import generated_cases
 
 SYSTEMS = ("salesforce", "erp", "wms", "carrier")
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -203,14 +204,7 @@ def _check_operation(
         else:
             found[key] = Nonconformance(check, failure.title, (failure.message or "").strip()[:1000], 1, exchange)
 
-    @settings(
-        max_examples=max_cases,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @generated_cases(max_cases)
     @given(case=operation.as_strategy())
     def one_case(case: Any) -> None:
         if time.monotonic() > deadline:

@@ -29,12 +29,13 @@ from typing import Any
 
 import httpx
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from jsonschema import Draft202012Validator
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
 
 import scenarios
+from harness.contracts.generated_cases import generated_cases
 from harness.contracts.receiver_contract import SIGNATURE_HEADER, SPEC_PATH
 from harness.history import History
 from harness.hosting import HostingError, MockServer
@@ -195,14 +196,7 @@ class ReceiverFuzzer:
         self.result.findings.append(FuzzFinding(system, problem, expected, status, shown, _text(response.content)))
 
     def fuzz(self, system: str, operation: Any, max_cases: int, mode: GenerationMode) -> None:
-        @settings(
-            max_examples=max_cases,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
+        @generated_cases(max_cases)
         @given(case=operation.as_strategy(generation_mode=mode))
         def one_case(case: Any) -> None:
             if time.monotonic() > self.deadline:

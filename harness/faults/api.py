@@ -68,8 +68,17 @@ _DEFAULT_CODES = {
 }
 
 
+VENDOR_OF = {"erp-next": "erp"}
+"""Systems served by another system's mock: a cutover's successor ERP is a NetSuite account too."""
+
+
+def vendor_of(system: str) -> str:
+    return VENDOR_OF.get(system, system)
+
+
 def vendor_error(system: str, status: int, code: str | None, message: str) -> bytes:
     """The body the vendor sends with this status (see VENDOR_APIS.md)."""
+    system = vendor_of(system)
     code = code or _DEFAULT_CODES.get((system, status), "SERVICE_UNAVAILABLE")
     if system == "salesforce":
         return json.dumps([{"message": message, "errorCode": code}]).encode()
@@ -156,7 +165,7 @@ class RateLimit(ApiFault):
         self._recent: deque[float] = deque()
 
     def decide(self, method: str, path: str, now: float) -> Action | None:
-        if path.startswith(_UNMETERED.get(self.system, ())):
+        if path.startswith(_UNMETERED.get(vendor_of(self.system), ())):
             return None
         while self._recent and self._recent[0] <= now - self.per:
             self._recent.popleft()

@@ -8,6 +8,7 @@ receiver cannot drift from the contract the checker holds it to.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,15 +95,25 @@ def parse_salesforce_event(body: bytes) -> tuple[int, str | None, dict[str, Any]
 
 
 def _valid(body: bytes) -> dict[str, Any]:
+    return valid_message(
+        body,
+        lambda message: (
+            _CASE_VALIDATOR if isinstance(message, dict) and message.get("schema") == CASE_SCHEMA_ID else _VALIDATOR
+        ),
+    )
+
+
+def valid_message(body: bytes, validator_for: Callable[[Any], Draft202012Validator]) -> dict[str, Any]:
+    """The JSON message in ``body`` if the schema ``validator_for`` picks for it allows it; otherwise
+    ``InvalidEvent`` saying where and why, for the 400 answer."""
     try:
         message = json.loads(body)
     except (ValueError, RecursionError) as error:
         raise InvalidEvent(f"body is not JSON: {error}") from None
-    validator = _CASE_VALIDATOR if isinstance(message, dict) and message.get("schema") == CASE_SCHEMA_ID else _VALIDATOR
-    violation = best_match(validator.iter_errors(message))
+    violation = best_match(validator_for(message).iter_errors(message))
     if violation is not None:
         where = "/".join(str(part) for part in violation.absolute_path) or "(root)"
         raise InvalidEvent(f"{where}: {violation.message[:300]}")
-    if not isinstance(message, dict):  # both schemas require an object; this is for the type checker
+    if not isinstance(message, dict):  # every schema requires an object; this is for the type checker
         raise InvalidEvent("(root): not an object")
     return message

@@ -237,13 +237,7 @@ class Erp:
                 ]
             },
         }
-        response = await self._session.request("POST", path, correlation_id=correlation_id, json=body, expected=(400,))
-        if response.status_code == 400:
-            codes = netsuite_error_codes(response)
-            if "DUP_RCRD" in codes:
-                return False
-            raise PermanentFailure(describe(response, codes))
-        return True
+        return await self._create(path, body, correlation_id)
 
     async def find_record(self, record_type: str, external_id: str, *, correlation_id: str) -> dict[str, Any] | None:
         """The ``record_type`` with this external id, with its lines, or ``None`` when there is none (W6)."""

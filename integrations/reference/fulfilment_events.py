@@ -11,15 +11,14 @@ import hashlib
 import hmac
 import json
 import unicodedata
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
 from contracts import EVENTS
-from integrations.reference.change_events import InvalidEvent
+from integrations.reference.change_events import InvalidEvent, valid_message
 
 SIGNATURE_HEADER = "X-Hmac-Signature"
 SIGNATURE_PREFIX = "hmac-sha256-hex="
@@ -62,17 +61,32 @@ class BadSignature(ValueError):
 
 
 def _valid(body: bytes, validator: Draft202012Validator) -> dict[str, Any]:
-    try:
-        message = json.loads(body)
-    except (ValueError, RecursionError) as error:
-        raise InvalidEvent(f"body is not JSON: {error}") from None
-    violation = best_match(validator.iter_errors(message))
-    if violation is not None:
-        where = "/".join(str(part) for part in violation.absolute_path) or "(root)"
-        raise InvalidEvent(f"{where}: {violation.message[:300]}")
-    if not isinstance(message, dict):  # every schema requires an object; this is for the type checker
-        raise InvalidEvent("(root): not an object")
-    return message
+    return valid_message(body, lambda _: validator)
+
+
+def _at(*path: str) -> dict[str, tuple[str, ...]]:
+    """An event field's metadata: the field is the text at ``path`` (keys from the root) of the message."""
+    return {"path": path}
+
+
+Event = TypeVar("Event", "ErpEvent", "TrackerEvent")
+
+
+def _read(kind: type[Event], message: dict[str, Any]) -> Event:
+    """The event of ``kind`` in a message already validated against its schema, each field from where it says."""
+    values: dict[str, str] = {}
+    for declared in fields(kind):
+        value: Any = message
+        for key in declared.metadata["path"]:
+            value = value[key]
+        values[declared.name] = str(value)
+    return kind(**values)
+
+
+def _parse(kind: type[Event], validator: Draft202012Validator, body: bytes) -> tuple[Event, dict[str, Any]]:
+    """The event and its message, or ``InvalidEvent`` for anything the contract does not allow."""
+    message = _valid(body, validator)
+    return _read(kind, message), message
 
 
 # -- ERP ---------------------------------------------------------------------------------------------
@@ -80,30 +94,21 @@ def _valid(body: bytes, validator: Draft202012Validator) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ErpEvent:
-    event_id: str
-    event_type: str
-    record_type: str
-    record_id: str
-    tran_id: str
-    account: str
+    event_id: str = field(metadata=_at("eventId"))
+    event_type: str = field(metadata=_at("eventType"))
+    record_type: str = field(metadata=_at("record", "recordType"))
+    record_id: str = field(metadata=_at("record", "id"))
+    tran_id: str = field(metadata=_at("record", "tranId"))
+    account: str = field(metadata=_at("account"))
     """The ERP account that sent it (``erp``; across a cutover also ``erp-next``)."""
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> ErpEvent:
-        record = message["record"]
-        return cls(
-            event_id=message["eventId"],
-            event_type=message["eventType"],
-            record_type=record["recordType"],
-            record_id=str(record["id"]),
-            tran_id=str(record["tranId"]),
-            account=message["account"],
-        )
+        return _read(cls, message)
 
 
 def parse_erp_event(body: bytes) -> tuple[ErpEvent, dict[str, Any]]:
-    message = _valid(body, _ERP)
-    return ErpEvent.from_message(message), message
+    return _parse(ErpEvent, _ERP, body)
 
 
 # -- WMS ---------------------------------------------------------------------------------------------
@@ -144,22 +149,15 @@ def verify_carrier_signature(body: bytes, header: str | None, secret: str) -> No
 
 @dataclass(frozen=True)
 class TrackerEvent:
-    event_id: str
-    description: str
-    tracking_code: str
-    status: str
+    event_id: str = field(metadata=_at("id"))
+    description: str = field(metadata=_at("description"))
+    tracking_code: str = field(metadata=_at("result", "tracking_code"))
+    status: str = field(metadata=_at("result", "status"))
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> TrackerEvent:
-        result = message["result"]
-        return cls(
-            event_id=message["id"],
-            description=message["description"],
-            tracking_code=result["tracking_code"],
-            status=result["status"],
-        )
+        return _read(cls, message)
 
 
 def parse_carrier_event(body: bytes) -> tuple[TrackerEvent, dict[str, Any]]:
-    message = _valid(body, _CARRIER)
-    return TrackerEvent.from_message(message), message
+    return _parse(TrackerEvent, _CARRIER, body)

@@ -248,7 +248,7 @@ class Returns:
 
     async def refund(self, case_id: str, rma: dict[str, Any], memo: dict[str, Any]) -> dict[str, Any]:
         """The customer refund of the credit memo (``ref-<case>``), made only if missing."""
-        external_id = refund_external_id(case_id)
+        external_id = self.refund_key(case_id, memo)
         refund = await self.erp.find_record("customerRefund", external_id, correlation_id=case_id)
         if refund is None:
             body = {
@@ -261,6 +261,10 @@ class Returns:
             if refund is None:
                 raise TransientFailure(f"ERP made refund {external_id} but does not show it")
         return refund
+
+    def refund_key(self, case_id: str, memo: dict[str, Any]) -> str:
+        """The refund's ``externalId``: keyed by the case, so the case is refunded once whatever the credit memo."""
+        return refund_external_id(case_id)
 
     async def close_case(self, case_id: str, rma: dict[str, Any], received: Received, refund: dict[str, Any]) -> None:
         """The case closed with its outcome, its return lines and the order's lines updated, all or none."""

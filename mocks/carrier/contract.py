@@ -6,10 +6,11 @@ from mocks.contract import (
     BOOLEAN,
     NUMBER,
     STRING,
-    Answer,
     Schema,
     Vendor,
     array,
+    bearer,
+    error_answers,
     header,
     nullable,
     obj,
@@ -37,7 +38,6 @@ ERROR: Schema = obj(
         errors=array(obj(["field", "message"], field=STRING, message=STRING)),
     ),
 )
-RETRY_AFTER = {"Retry-After": header({"type": "string", "pattern": "^[0-9]+$"}, "Seconds to wait", required=False)}
 _ERRORS = {
     400: "The body is not a JSON object",
     401: "No valid API key (APIKEY.REQUIRED)",
@@ -49,10 +49,6 @@ _ERRORS = {
 }
 
 
-def error(status: int) -> Answer:
-    return Answer(_ERRORS[status], ERROR, RETRY_AFTER if status in (429, 503) else {})
-
-
 EASYPOST = Vendor(
     security_schemes={
         "apiKey": {
@@ -60,10 +56,10 @@ EASYPOST = Vendor(
             "scheme": "basic",
             "description": "HTTP basic auth with the API key as the user name and no password",
         },
-        "bearer": {"type": "http", "scheme": "bearer", "description": "The API key as a bearer token (SDKs)"},
+        "bearer": bearer("The API key as a bearer token (SDKs)"),
     },
     security=[{"apiKey": []}, {"bearer": []}],
-    error=error,
+    error=error_answers(_ERRORS, ERROR, retry_after=(429, 503)),
     any_request=(401, 429, 500, 503),
     servers=[{"url": "https://api.easypost.com", "description": "EasyPost (the mock serves the same paths)"}],
 )

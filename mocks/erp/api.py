@@ -47,7 +47,7 @@ from mocks.erp.contract import (
 )
 from mocks.erp.errors import NetSuiteError, invalid_login
 from mocks.erp.query import TABLES, TRANSACTION_TYPE_CODES, parse_filter, parse_suiteql
-from mocks.erp.state import ErpState, Transaction
+from mocks.erp.state import ErpState, Transaction, check_upsert_external_id
 
 RECORD_BASE = "/services/rest/record/v1"
 QUERY_PATH = "/services/rest/query/v1/suiteql"
@@ -449,13 +449,7 @@ def build_app(
         if record_type == "salesOrder":
             record, was_created = state.upsert_sales_order(external_id, body)
         else:
-            if "externalId" in body and body["externalId"] != external_id:
-                raise NetSuiteError(
-                    400,
-                    "INVALID_CONTENT",
-                    "The external ID in the request body differs from the one in the URL.",
-                    "externalId",
-                )
+            check_upsert_external_id(body, external_id)
             try:
                 existing = state.entity(record_type, key)
             except NetSuiteError:

@@ -14,7 +14,9 @@ from mocks.contract import (
     Schema,
     Vendor,
     array,
+    error_answers,
     header,
+    oauth2,
     obj,
     parameter,
 )
@@ -33,7 +35,6 @@ PROBLEM: Schema = obj(
         )
     },
 )
-RETRY_AFTER = {"Retry-After": header({"type": "string", "pattern": "^[0-9]+$"}, "Seconds to wait", required=False)}
 _ERRORS = {
     400: "Refused: INVALID_CONTENT, USER_ERROR, INVALID_PARAMETER, ...",
     401: "No valid token (INVALID_LOGIN)",
@@ -42,20 +43,16 @@ _ERRORS = {
     500: "Unexpected error (UNEXPECTED_ERROR)",
     503: "Maintenance or outage (SERVICE_UNAVAILABLE)",
 }
-
-
-def error(status: int) -> Answer:
-    return Answer(_ERRORS[status], PROBLEM, RETRY_AFTER if status in (429, 503) else {})
+error = error_answers(_ERRORS, PROBLEM, retry_after=(429, 503))
 
 
 NETSUITE = Vendor(
     security_schemes={
-        "oauth2": {
-            "type": "oauth2",
-            "description": "OAuth 2.0 client credentials (the mock takes a plain client id and secret, no JWT"
+        "oauth2": oauth2(
+            "OAuth 2.0 client credentials (the mock takes a plain client id and secret, no JWT"
             " assertion); the access token is sent as a bearer token",
-            "flows": {"clientCredentials": {"tokenUrl": TOKEN_PATH, "scopes": {}}},
-        }
+            TOKEN_PATH,
+        )
     },
     security=[{"oauth2": []}],
     error=error,

@@ -22,14 +22,14 @@ return authorisation, it puts its inventory items back on hand.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeGuard
+from typing import Any
 
 from mocks.erp.errors import NetSuiteError, record_not_found
+from mocks.json_numbers import finite
 
 ORDER_STATUSES = {
     "A": "Pending Approval",
@@ -351,7 +351,7 @@ class ErpState:
             raise NetSuiteError(400, "INVALID_CONTENT", f"Invalid item reference key {item_id}.", "item")
         if location_id not in self.locations:
             raise NetSuiteError(400, "INVALID_CONTENT", f"Invalid location reference key {location_id}.", "location")
-        if not _finite(quantity) or isinstance(quantity, bool):
+        if not finite(quantity) or isinstance(quantity, bool):
             raise NetSuiteError(400, "INVALID_FLD_VALUE", f"Invalid quantity {quantity!r}.", "adjustQtyBy")
         stock = self.bin(item_id, location_id)
         if stock.on_hand + quantity < stock.committed - _EPS:
@@ -550,13 +550,7 @@ class ErpState:
 
     def upsert_sales_order(self, external_id: str, body: dict[str, Any]) -> tuple[Transaction, bool]:
         """Create or update by external id; True when it created."""
-        if "externalId" in body and body["externalId"] != external_id:
-            raise NetSuiteError(
-                400,
-                "INVALID_CONTENT",
-                "The external ID in the request body differs from the one in the URL.",
-                "externalId",
-            )
+        check_upsert_external_id(body, external_id)
         internal = self._by_external_id["salesOrder"].get(external_id)
         if internal is None:
             return self.create_sales_order(body, external_id), True
@@ -691,14 +685,7 @@ class ErpState:
             path = raw["_path"]
             if raw.get("itemReceive", True) is False:
                 continue
-            quantity = raw.get("quantity", default(line))
-            if isinstance(quantity, bool) or not _finite(quantity) or quantity <= 0:
-                raise NetSuiteError(
-                    400,
-                    "INVALID_FLD_VALUE",
-                    f"Invalid quantity {quantity!r}: enter a number greater than 0.",
-                    f"{path}.quantity",
-                )
+            quantity = _line_quantity(raw.get("quantity", default(line)), path)
             left = remaining(line)
             if quantity > left + _EPS:
                 raise NetSuiteError(
@@ -1132,7 +1119,7 @@ class ErpState:
                 )
             left = money(memo.total - memo.applied - sum(a for m, a in applications if m is memo))
             amount = raw.get("amount", left)
-            if isinstance(amount, bool) or not _finite(amount) or amount <= 0:
+            if isinstance(amount, bool) or not finite(amount) or amount <= 0:
                 raise NetSuiteError(
                     400,
                     "INVALID_FLD_VALUE",
@@ -1219,15 +1206,9 @@ class ErpState:
                         f"{path}.{name}",
                     )
             item = self._reference(self.items, raw.get("item"), f"{path}.item")
-            quantity, rate = raw.get("quantity"), raw.get("rate", item.fields.get("basePrice"))
-            if isinstance(quantity, bool) or not _finite(quantity) or quantity <= 0:
-                raise NetSuiteError(
-                    400,
-                    "INVALID_FLD_VALUE",
-                    f"Invalid quantity {quantity!r}: enter a number greater than 0.",
-                    f"{path}.quantity",
-                )
-            if isinstance(rate, bool) or not _finite(rate) or rate < 0:
+            quantity = _line_quantity(raw.get("quantity"), path)
+            rate = raw.get("rate", item.fields.get("basePrice"))
+            if isinstance(rate, bool) or not finite(rate) or rate < 0:
                 raise NetSuiteError(
                     400,
                     "INVALID_FLD_VALUE",
@@ -1368,23 +1349,35 @@ def _duplicate(external_id: str) -> NetSuiteError:
     )
 
 
+def check_upsert_external_id(body: dict[str, Any], external_id: str) -> None:
+    """An upsert's body may repeat the external id its URL names, never name another."""
+    if "externalId" in body and body["externalId"] != external_id:
+        raise NetSuiteError(
+            400,
+            "INVALID_CONTENT",
+            "The external ID in the request body differs from the one in the URL.",
+            "externalId",
+        )
+
+
+def _line_quantity(quantity: Any, path: str) -> int | float:
+    """An item line's quantity: a number greater than 0, or the line at ``path`` is refused."""
+    if isinstance(quantity, bool) or not finite(quantity) or quantity <= 0:
+        raise NetSuiteError(
+            400,
+            "INVALID_FLD_VALUE",
+            f"Invalid quantity {quantity!r}: enter a number greater than 0.",
+            f"{path}.quantity",
+        )
+    return quantity
+
+
 def _check_fields(body: dict[str, Any], allowed: frozenset[str], record_type: str) -> None:
     for name in body:
         if name not in allowed:
             raise NetSuiteError(
                 400, "INVALID_CONTENT", f"Invalid field name '{name}' for record type {record_type}.", name
             )
-
-
-def _finite(value: Any) -> TypeGuard[int | float]:
-    """A JSON number a double can hold: not NaN or Infinity (which Python's parser lets through), and
-    not an integer too large to multiply by a rate (which would raise instead of answering 400)."""
-    if not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 def _optional_str(body: dict[str, Any], name: str) -> str | None:
@@ -1419,6 +1412,6 @@ def _money_field(body: dict[str, Any], name: str) -> float | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not _finite(value) or value < 0:
+    if isinstance(value, bool) or not finite(value) or value < 0:
         raise NetSuiteError(400, "INVALID_FLD_VALUE", f"Invalid {name} {value!r}: enter an amount of 0 or more.", name)
     return money(float(value))

@@ -13,8 +13,10 @@ from mocks.contract import (
     Schema,
     Vendor,
     array,
+    error_answers,
     header,
     nullable,
+    oauth2,
     obj,
     parameter,
 )
@@ -35,11 +37,6 @@ _ERRORS = {
     500: "Unexpected error (UNKNOWN_EXCEPTION)",
     503: "Unavailable (SERVER_UNAVAILABLE)",
 }
-RETRY_AFTER = {"Retry-After": header({"type": "string", "pattern": "^[0-9]+$"}, "Seconds to wait", required=False)}
-
-
-def error(status: int) -> Answer:
-    return Answer(_ERRORS[status], ERRORS, RETRY_AFTER if status in (403, 503) else {})
 
 
 def limit_info(path: str) -> Mapping[str, dict[str, Any]]:
@@ -55,18 +52,15 @@ def limit_info(path: str) -> Mapping[str, dict[str, Any]]:
 
 SALESFORCE = Vendor(
     security_schemes={
-        "oauth2": {
-            "type": "oauth2",
-            "description": "OAuth 2.0 (client credentials or username-password); the access token is sent as"
+        "oauth2": oauth2(
+            "OAuth 2.0 (client credentials or username-password); the access token is sent as"
             " `Authorization: Bearer <token>`",
-            "flows": {
-                "clientCredentials": {"tokenUrl": TOKEN_PATH, "scopes": {}},
-                "password": {"tokenUrl": TOKEN_PATH, "scopes": {}},
-            },
-        }
+            TOKEN_PATH,
+            ("clientCredentials", "password"),
+        )
     },
     security=[{"oauth2": []}],
-    error=error,
+    error=error_answers(_ERRORS, ERRORS, retry_after=(403, 503)),
     any_request=(401, 403, 500, 503),
     every_answer_headers=limit_info,
     servers=[{"url": "https://{instance}.my.salesforce.com", "variables": {"instance": {"default": "rehearse"}}}],

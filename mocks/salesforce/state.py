@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import random
 import re
 import secrets
@@ -12,8 +11,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
-from typing import Any, TypeGuard
+from typing import Any
 
+from mocks.json_numbers import finite
 from mocks.salesforce.errors import SalesforceError, not_found
 from mocks.salesforce.ids import KEY_PREFIXES, IdMinter, is_valid, to18
 from mocks.salesforce.objects import ACTIVATED_STATUSES, SOBJECTS, Field, SObject
@@ -34,17 +34,6 @@ AUTO_NUMBERS = (("Order", "OrderNumber"), ("Case", "CaseNumber"), ("ReturnOrder"
 
 DETAIL_OF = {"OrderItem": ("OrderId", "Order"), "ReturnOrderLineItem": ("ReturnOrderId", "ReturnOrder")}
 """Master-detail children: deleted with their master."""
-
-
-def _finite(value: Any) -> TypeGuard[int | float]:
-    """A JSON number a double can hold: not NaN or Infinity (which Python's parser lets through), and
-    not an integer too large for a double (which would raise in the roll-ups instead of answering 400)."""
-    if not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 def _is_date(value: str) -> bool:
@@ -428,7 +417,7 @@ class SalesforceState:
                 )
             return None
         if field.type in ("double", "currency"):
-            if isinstance(value, bool) or not _finite(value):
+            if isinstance(value, bool) or not finite(value):
                 raise SalesforceError(
                     400,
                     "JSON_PARSER_ERROR",

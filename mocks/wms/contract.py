@@ -10,6 +10,8 @@ from mocks.contract import (
     Schema,
     Vendor,
     array,
+    bearer,
+    error_answers,
     header,
     nullable,
     obj,
@@ -25,7 +27,6 @@ PROBLEM: Schema = obj(
     status=INTEGER,
     errors={"type": "object", "additionalProperties": array(STRING)},
 )
-RETRY_AFTER = {"Retry-After": header({"type": "string", "pattern": "^[0-9]+$"}, "Seconds to wait", required=False)}
 _ERRORS = {
     400: "Validation problem: errors name each refused field",
     404: "No such object",
@@ -36,20 +37,9 @@ _ERRORS = {
 }
 
 
-def error(status: int) -> Answer:
-    if status == 401:
-        return Answer(
-            "No valid token: a bare 401, as the vendor's JWT middleware answers",
-            headers={"WWW-Authenticate": header({"const": "Bearer"}, "The scheme to use")},
-        )
-    if status == 403:
-        return Answer("The token has no (write) access to the channel: a bare 403")
-    return Answer(_ERRORS[status], PROBLEM, RETRY_AFTER if status in (429, 503) else {})
-
-
 SHIPBOB = Vendor(
     security_schemes={
-        "bearer": {"type": "http", "scheme": "bearer", "description": "A personal access token or OAuth token"},
+        "bearer": bearer("A personal access token or OAuth token"),
         "channel": {
             "type": "apiKey",
             "in": "header",
@@ -58,7 +48,18 @@ SHIPBOB = Vendor(
         },
     },
     security=[{"bearer": [], "channel": []}, {"bearer": []}],
-    error=error,
+    error=error_answers(
+        _ERRORS,
+        PROBLEM,
+        retry_after=(429, 503),
+        own={
+            401: Answer(
+                "No valid token: a bare 401, as the vendor's JWT middleware answers",
+                headers={"WWW-Authenticate": header({"const": "Bearer"}, "The scheme to use")},
+            ),
+            403: Answer("The token has no (write) access to the channel: a bare 403"),
+        },
+    ),
     any_request=(401, 429, 500, 503),
     servers=[{"url": "https://api.shipbob.com", "description": "ShipBob (the mock serves the same paths)"}],
 )

@@ -121,3 +121,15 @@ def _exchanges(path: Path) -> int:
             db.close()
     except sqlite3.Error:
         return 0
+
+
+def test_the_config_option_names_its_section_in_help() -> None:
+    # Rich reads "[sut]" as markup and drops it unless escaped: the help then names no section.
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    for command in (["run"], ["contracts", "fuzz-sut"]):
+        result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert "rehearse.toml with a [sut] section" in result.output, command

@@ -66,6 +66,13 @@ CORPUS = [
         id="tracking_regresses",
     ),
     pytest.param(
+        "erp_breaker_cools_down_too_long",
+        ("erp-outage",),
+        "timeliness",
+        {"convergence after a fault heals within the SLO", "order acceptance p95 within the SLO"},
+        id="erp_breaker_cools_down_too_long",
+    ),
+    pytest.param(
         "cancel_ignores_warehouse_refusal",
         CANCELLATION_RACE,
         "history",

@@ -25,10 +25,11 @@ ORDER_BODY = {"otherRefNum": "ignored", "item": {"items": [{"item": {"externalId
 
 
 @asynccontextmanager
-async def cutover_stage(tmp_path: Path) -> AsyncIterator[Stage]:
+async def cutover_stage(tmp_path: Path, *overrides: str) -> AsyncIterator[Stage]:
     recorder = Recorder(tmp_path / "h.sqlite")
     async with httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(200))) as client:
-        stage = build_stage(scenarios.load("erp-cutover"), seed=7, speed=None, recorder=recorder, client=client)
+        scenario = scenarios.load("erp-cutover", overrides)
+        stage = build_stage(scenario, seed=7, speed=None, recorder=recorder, client=client)
         try:
             yield stage
         finally:
@@ -109,6 +110,28 @@ def test_at_the_cutover_the_legacy_refuses_new_orders_and_hands_its_free_stock_o
             assert "SF-AFTER" not in {o.external_id for o in legacy.state.sales_orders.values()}
 
     asyncio.run(check())
+
+
+def test_faults_can_target_the_successor_erp_alone(tmp_path: Path) -> None:
+    async def check() -> None:
+        outage = "faults=[{target: erp-next, kind: outage, start: 0, end: 1h}]"
+        async with cutover_stage(tmp_path, outage) as stage:
+            assert stage.cutover is not None
+            answers = {}
+            for mock in (stage.erp, stage.cutover.successor):
+                transport = httpx.ASGITransport(app=stage.served_app(mock))
+                async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+                    answers[mock.system] = await http.get("/services/rest/record/v1/salesOrder")
+            assert answers["erp-next"].status_code == 503
+            assert answers["erp-next"].json()["o:errorDetails"][0]["o:errorCode"] == "SERVICE_UNAVAILABLE"
+            assert answers["erp"].status_code == 401, "the legacy account is not disturbed: it asks for a token"
+
+    asyncio.run(check())
+
+
+def test_a_fault_on_the_successor_erp_needs_a_cutover() -> None:
+    with pytest.raises(scenarios.ScenarioError, match=r"faults\[0\]\.target: 'erp-next'.*no 'cutover'"):
+        scenarios.load("smoke", ["faults=[{target: erp-next, kind: outage}]"])
 
 
 def test_same_seed_same_cutover_schedule() -> None:

@@ -71,6 +71,20 @@ async def test_a_booked_order_is_released_to_the_wms_once(
     assert [row["state"] for row in inbox_rows(config.state_dir)] == ["done", "done"]
 
 
+async def test_an_erp_event_with_fields_the_contract_does_not_name_is_still_applied(
+    config: Settings, fake: FulfilmentSystems, wires: FaultyTransport
+) -> None:
+    # A vendor adds fields without notice: a tolerant receiver takes the event, it does not 400 it.
+    event = order_booked()
+    event["subsidiary"] = {"id": "1"}
+    event["record"]["currency"] = "USD"
+    event["lines"][0]["commitInventory"] = "availableQty"
+    async with serving(build_app(config, transport=wires)) as sut:
+        assert (await sut.post("/webhooks/erp", json=event)).status_code == 200
+        await wait_until(lambda: settled(config), "the release is applied")
+    assert len(fake.wms_orders) == 1
+
+
 async def test_a_lost_wms_answer_is_found_by_its_reference_not_created_again(
     config: Settings, fake: FulfilmentSystems, wires: FaultyTransport
 ) -> None:

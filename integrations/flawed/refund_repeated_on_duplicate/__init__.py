@@ -38,21 +38,9 @@ class RefundRepeatedOnDuplicate(Returns):
             raise TransientFailure(f"ERP made credit memo {external_id} but does not show it")
         return memo
 
-    async def refund(self, case_id: str, rma: dict[str, Any], memo: dict[str, Any]) -> dict[str, Any]:
+    def refund_key(self, case_id: str, memo: dict[str, Any]) -> str:
         """One customer refund per credit memo (``ref-<memo>``): retry-safe, but blind to the case."""
-        external_id = f"ref-{memo['tranId']}"
-        refund = await self.erp.find_record("customerRefund", external_id, correlation_id=case_id)
-        if refund is None:
-            body = {
-                "externalId": external_id,
-                "customer": {"id": rma["entity"]["id"]},
-                "apply": {"items": [{"doc": {"id": memo["id"]}, "amount": memo["total"]}]},
-            }
-            await self.erp.create_refund(body, correlation_id=case_id)
-            refund = await self.erp.find_record("customerRefund", external_id, correlation_id=case_id)
-            if refund is None:
-                raise TransientFailure(f"ERP made refund {external_id} but does not show it")
-        return refund
+        return f"ref-{memo['tranId']}"
 
 
 def direct_credit(case_id: str, rma: dict[str, Any], external_id: str) -> dict[str, Any]:
