@@ -23,6 +23,7 @@ from harness.faults.gate import FaultGate
 from harness.outbox import Outbox
 from harness.population import Population, generate
 from harness.recorder import Recorder
+from harness.workload.cancellations import CancellationRequests
 from harness.workload.orders import OrderArrivals
 from harness.workload.prices import PriceChanges
 from harness.workload.receipts import StockReceipts
@@ -54,6 +55,7 @@ class Stage:
     returns: ReturnRequests | None = None
     receipts: StockReceipts | None = None
     price_changes: PriceChanges | None = None
+    cancellations: CancellationRequests | None = None
 
     @property
     def mocks(self) -> list[Mock]:
@@ -72,7 +74,7 @@ class Stage:
     def open_trading(self) -> None:
         """Start the business activity; it runs as the world's clock advances."""
         self.world.process(self.arrivals.run())
-        for generator in (self.returns, self.receipts, self.price_changes):
+        for generator in (self.returns, self.receipts, self.price_changes, self.cancellations):
             if generator is not None:
                 self.world.process(generator.run())
         self.world.process(self._sample_load())
@@ -168,6 +170,9 @@ def build_stage(
     if scenario.returns is not None and "W6" in scenario.workflows:
         erps = [erp, cutover.successor] if cutover else [erp]
         returns = ReturnRequests(world, salesforce, erps, wms, scenario.returns, scenario.duration)
+    cancellations = None
+    if scenario.cancellations is not None and "W1" in scenario.workflows:
+        cancellations = CancellationRequests(world, salesforce, scenario.cancellations, scenario.duration)
     return Stage(
         world,
         outbox,
@@ -184,4 +189,5 @@ def build_stage(
         returns,
         receipts,
         prices,
+        cancellations,
     )

@@ -115,6 +115,16 @@ class ReturnWorkload:
 
 
 @dataclass(frozen=True, slots=True)
+class CancellationWorkload:
+    """Customers asking to cancel an activated order in the storefront (W1, W3: the integration cancels downstream)."""
+
+    share: float
+    """Share of activated orders whose customer asks to cancel."""
+    delay: Distribution
+    """From the order's activation to the request."""
+
+
+@dataclass(frozen=True, slots=True)
 class ReceiptWorkload:
     """Purchase receipts landing at the warehouses (and booked in the ERP) over the run."""
 
@@ -160,6 +170,7 @@ class Scenario:
     """Extra checker specs, paths already made absolute."""
     cutover: CutoverSpec | None = None
     returns: ReturnWorkload | None = None
+    cancellations: CancellationWorkload | None = None
     source: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -320,6 +331,18 @@ def _returns(raw: dict[str, Any] | None, path: Path) -> ReturnWorkload | None:
     return ReturnWorkload(share=float(raw["share"]), delay=delay, lines=(low, high))
 
 
+def _cancellations(raw: dict[str, Any] | None, path: Path) -> CancellationWorkload | None:
+    if raw is None:
+        return None
+    from scenarios.distributions import distribution  # it builds on this module's ``seconds``
+
+    try:
+        delay = distribution(raw.get("delay", "10m"))
+    except ScenarioError as error:
+        raise ScenarioError(f"{path}: workload.cancellations.delay: {error}") from None
+    return CancellationWorkload(share=float(raw["share"]), delay=delay)
+
+
 def _receipts(workload: dict[str, Any], path: Path) -> ReceiptWorkload | None:
     raw = workload.get("receipts")
     if raw is None:
@@ -405,6 +428,7 @@ def _build(data: dict[str, Any], path: Path) -> Scenario:
             )
     return Scenario(
         returns=_returns(data["workload"].get("returns"), path),
+        cancellations=_cancellations(data["workload"].get("cancellations"), path),
         name=data["name"],
         description=data["description"],
         seed=data["seed"],

@@ -165,6 +165,16 @@ def activated_orders(context: CheckContext) -> dict[str, dict[str, Any]]:
     return {oid: order for oid, order in records.get("Order", {}).items() if order.get("Status") == "Activated"}
 
 
+SOLD_STATUSES = frozenset({"Activated", "Cancellation Requested", "Cancelled"})
+"""Order statuses past activation: a customer's request to cancel, and its outcome, come after it."""
+
+
+def sold_orders(context: CheckContext) -> dict[str, dict[str, Any]]:
+    """Salesforce orders activated at some point, cancelled since or not: none may have two ERP orders."""
+    records = context.history.final_state("salesforce").get("records", {})
+    return {oid: order for oid, order in records.get("Order", {}).items() if order.get("Status") in SOLD_STATUSES}
+
+
 ERP_ACCOUNTS = ("erp", "erp-next")
 """The ERP instances a run may serve: the one ERP, and across a cutover its successor too."""
 

@@ -16,6 +16,13 @@ from harness.checkers import (
     shipped_units,
     wms_orders_by_reference,
 )
+from harness.checkers.cancellations import (
+    CANCELLED,
+    ERP_CANCELLED,
+    REQUESTED,
+    WMS_CANCELLED,
+    cancelled_orders,
+)
 from harness.checkers.returns import OrderReturns, returns_by_order
 
 _CENT = 0.005
@@ -46,6 +53,7 @@ class Consistency(Checker):
                 findings += self._returns_agree(context, order)
         if "W1" in context.workflows:
             findings += self._orders_captured(context)
+            findings += self._cancellations_agree(context)
         if "W3" in context.workflows:
             findings += self._orders_released(context)
         if "W4" in context.workflows:
@@ -168,6 +176,81 @@ class Consistency(Checker):
                         {"salesforce": status, "wms shipped": dict(shipped), "ordered": dict(ordered)},
                         context.trace(sf_order["Id"]),
                         workflow="W4",
+                    )
+                )
+        return findings
+
+    def _cancellations_agree(self, context: CheckContext) -> list[Finding]:
+        """Salesforce shows Cancelled exactly when the ERP and WMS orders are cancelled (or were never
+        made), and every request to cancel was answered. A WMS order left uncancelled because goods moved
+        is ``history``'s finding ("no shipment for a cancelled order"), not repeated here."""
+        findings = []
+        orders = context.history.final_state("salesforce").get("records", {}).get("Order", {})
+        for order_id, order in orders.items():
+            if order.get("Status") == REQUESTED:
+                findings.append(
+                    Finding(
+                        self.name,
+                        "every request to cancel is answered",
+                        f"Salesforce order {order['OrderNumber']} ({order_id}) still shows {REQUESTED!r} after the"
+                        " drain: the customer was never told whether it is cancelled",
+                        (order_id,),
+                        {"salesforce": {"Status": order.get("Status"), "ERP_Status__c": order.get("ERP_Status__c")}},
+                        context.trace(order_id),
+                        workflow="W1",
+                    )
+                )
+        cancelled = cancelled_orders(context)
+        for order in cancelled.values():
+            if order.final_status != CANCELLED:
+                continue  # moved on from Cancelled: history's "Cancelled is terminal"
+            open_erp = [o for o in order.erp_orders if o.get("status") != ERP_CANCELLED]
+            open_wms = [o for o in order.wms_orders if o.get("status") != WMS_CANCELLED]
+            if open_erp or (open_wms and "W3" in context.workflows and not order.goods_moved()):
+                findings.append(
+                    Finding(
+                        self.name,
+                        "a cancelled order is cancelled in the ERP and the WMS",
+                        f"Salesforce order {order.number} ({order.order_id}) shows Cancelled; "
+                        + "; ".join(
+                            [f"ERP order {o['tranId']} is {o['status']}" for o in open_erp]
+                            + [f"WMS order {o['id']} is {o['status']}" for o in open_wms]
+                        ),
+                        order.keys,
+                        {
+                            "salesforce": {"Status": CANCELLED},
+                            "erp": [{"tranId": o["tranId"], "status": o["status"]} for o in order.erp_orders],
+                            "wms": [{"id": o["id"], "status": o["status"]} for o in order.wms_orders],
+                        },
+                        context.trace(order.order_id),
+                        workflow="W1",
+                    )
+                )
+        wms = wms_orders_by_reference(context)
+        for order_id, copies in erp_orders_by_salesforce_id(context).items():
+            sf_order = orders.get(order_id)
+            if sf_order is None or order_id in cancelled or sf_order.get("Status") == REQUESTED:
+                continue
+            downstream = [f"ERP order {o['tranId']}" for o in copies if o.get("status") == ERP_CANCELLED] + [
+                f"WMS order {w['id']}"
+                for o in copies
+                for w in wms.get(str(o["id"]), [])
+                if w.get("status") == WMS_CANCELLED and "W3" in context.workflows
+            ]
+            if downstream:
+                findings.append(
+                    Finding(
+                        self.name,
+                        "an order cancelled downstream shows Cancelled in Salesforce",
+                        f"Salesforce order {sf_order['OrderNumber']} ({order_id}) shows {sf_order.get('Status')!r},"
+                        f" but {' and '.join(downstream)} cancelled",
+                        (order_id, *(str(o["tranId"]) for o in copies)),
+                        {
+                            "salesforce": {"Status": sf_order.get("Status")},
+                            "erp": [{"tranId": o["tranId"], "status": o["status"]} for o in copies],
+                        },
+                        context.trace(order_id),
+                        workflow="W1",
                     )
                 )
         return findings

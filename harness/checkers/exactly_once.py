@@ -10,12 +10,12 @@ from harness.checkers import (
     CheckContext,
     Checker,
     Finding,
-    activated_orders,
     erp_orders_by_salesforce_id,
     erp_records,
     register,
     released_erp_orders,
     shipped_units,
+    sold_orders,
     wms_orders_by_reference,
 )
 from harness.checkers.returns import refunds_by_customer, returns_by_order
@@ -42,7 +42,7 @@ class ExactlyOnce(Checker):
     def _erp_order_per_salesforce_order(self, context: CheckContext) -> list[Finding]:
         findings = []
         erp = erp_orders_by_salesforce_id(context)
-        for order_id, order in activated_orders(context).items():
+        for order_id, order in sold_orders(context).items():
             copies = erp.get(order_id, [])
             if len(copies) > 1:
                 findings.append(

@@ -1,5 +1,6 @@
 """History: the order of things. Statuses only move forward; nothing ships before it was booked; no
-refund is paid before the warehouse received the return.
+refund is paid before the warehouse received the return; nothing is picked, labelled, shipped or
+fulfilled for an order the customer was told is cancelled, and a cancelled order stays cancelled.
 
 Judged from the exchanges as they happened, not from the final state: an order that ends
 "Delivered" may still have shown "In Transit" to a customer after it was delivered.
@@ -7,11 +8,11 @@ Judged from the exchanges as they happened, not from the final state: an order t
 
 from __future__ import annotations
 
-import re
 import statistics
 from typing import Any
 
 from harness.checkers import CheckContext, Checker, Finding, register
+from harness.checkers.cancellations import CANCELLED, cancelled_orders, order_fields_written, order_writes
 from harness.checkers.returns import returns_by_order, wms_return_orders
 from harness.history import RecordedExchange
 from harness.recorder import DIRECTION_TO_MOCK
@@ -27,33 +28,13 @@ STATUS_RANK = {
 }
 """Forward order of ``Fulfillment_Status__c``; Cancelled may follow anything and is left out."""
 
-_ORDER_PATH = re.compile(r"/services/data/v[0-9.]+/sobjects/Order/([0-9A-Za-z]{15,18})$")
-_COLLECTION_PATH = re.compile(r"/services/data/v[0-9.]+/composite/sobjects$")
-
 
 def _statuses_written(exchange: RecordedExchange) -> list[tuple[str, str]]:
-    """``(order id, Fulfillment_Status__c)`` an accepted PATCH wrote: one order by its own URL, or
-    any number through the sObject Collections call (only the records that succeeded)."""
-    body = exchange.request_json()
-    if not isinstance(body, dict):
-        return []
-    match = _ORDER_PATH.search(exchange.path)
-    if match:
-        status = body.get("Fulfillment_Status__c")
-        return [(match.group(1), status)] if exchange.status == 204 and status in STATUS_RANK else []
-    if not _COLLECTION_PATH.search(exchange.path) or exchange.status != 200:
-        return []
-    records, results = body.get("records"), exchange.response_json()
-    if not isinstance(records, list) or not isinstance(results, list) or len(records) != len(results):
-        return []
+    """``(order id, Fulfillment_Status__c)`` an accepted PATCH wrote."""
     return [
-        (str(record.get("id")), record["Fulfillment_Status__c"])
-        for record, result in zip(records, results, strict=True)
-        if isinstance(record, dict)
-        and isinstance(result, dict)
-        and result.get("success") is True
-        and (record.get("attributes") or {}).get("type") == "Order"
-        and record.get("Fulfillment_Status__c") in STATUS_RANK
+        (order_id, fields["Fulfillment_Status__c"])
+        for order_id, fields in order_fields_written(exchange)
+        if fields.get("Fulfillment_Status__c") in STATUS_RANK
     ]
 
 
@@ -66,6 +47,8 @@ class HistoryOrder(Checker):
         findings = self._statuses_move_forward(context)
         if "W3" in context.workflows:
             findings += self._released_after_booking(context)
+            findings += self._nothing_ships_when_cancelled(context)
+        findings += self._cancelled_stays_cancelled(context)
         if "W6" in context.workflows:
             findings += self._refunded_after_receipt(context)
         return findings
@@ -126,6 +109,57 @@ class HistoryOrder(Checker):
                     )
                 latest[order_id] = (status, exchange.line())
         return findings
+
+    def _nothing_ships_when_cancelled(self, context: CheckContext) -> list[Finding]:
+        """An order the customer was told is cancelled has nothing picked, labelled, shipped or fulfilled."""
+        findings = []
+        for order in cancelled_orders(context).values():
+            moved = order.goods_moved()
+            if not moved:
+                continue
+            findings.append(
+                Finding(
+                    self.name,
+                    "no shipment for a cancelled order",
+                    f"Salesforce order {order.number} ({order.order_id}) shows Cancelled, but "
+                    + "; ".join(f"{len(items)} {what}" for what, items in moved.items()),
+                    order.keys,
+                    {
+                        "salesforce": {"Status": order.final_status, "cancelled by": order.cancelled_by},
+                        "erp": [{"tranId": o["tranId"], "status": o["status"]} for o in order.erp_orders],
+                        **moved,
+                    },
+                    context.trace(order.order_id)
+                    + tuple(step for o in order.erp_orders for step in context.trace(str(o["id"]))),
+                    workflow="W3",
+                )
+            )
+        return findings
+
+    def _cancelled_stays_cancelled(self, context: CheckContext) -> list[Finding]:
+        """Once the org took ``Status = Cancelled`` for an order, no later write moves its status."""
+        cancelled_at: dict[str, str] = {}
+        moved: dict[str, tuple[str, dict[str, Any]]] = {}
+        for exchange, order_id, fields in order_writes(context):
+            status, fulfilment = fields.get("Status"), fields.get("Fulfillment_Status__c")
+            moves = (status is not None and status != CANCELLED) or fulfilment in STATUS_RANK
+            if order_id in cancelled_at and order_id not in moved and moves:
+                written: dict[str, Any] = {k: fields[k] for k in ("Status", "Fulfillment_Status__c") if k in fields}
+                moved[order_id] = (exchange.line(), written)
+            if status == CANCELLED:
+                cancelled_at.setdefault(order_id, exchange.line())
+        return [
+            Finding(
+                self.name,
+                "Cancelled is terminal",
+                f"Salesforce order {order_id} was Cancelled, then written {after}",
+                (order_id,),
+                {"salesforce": {"before": CANCELLED, "after": after}},
+                (cancelled_at[order_id], line),
+                workflow="W5",
+            )
+            for order_id, (line, after) in moved.items()
+        ]
 
     def _released_after_booking(self, context: CheckContext) -> list[Finding]:
         booked = {

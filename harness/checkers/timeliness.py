@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from harness.checkers import CheckContext, Checker, Finding, register
+from harness.checkers.cancellations import CANCELLED
 from scenarios import seconds
 
 
@@ -20,7 +21,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def acceptance(context: CheckContext) -> tuple[dict[str, float], dict[str, float]]:
-    """Activation time per Salesforce order, and the first ERP creation time per order key."""
+    """Activation time per Salesforce order, and the first ERP creation time per order key. An order
+    cancelled before it was booked is owed no ERP order, and is left out."""
     activated = {
         e.business_key: e.sim_time for e in context.history.events(system="salesforce", kind="order.activated")
     }
@@ -28,7 +30,9 @@ def acceptance(context: CheckContext) -> tuple[dict[str, float], dict[str, float
     for event in context.history.events(kind="salesOrder.created"):
         if event.business_key and event.business_key not in created:
             created[event.business_key] = event.sim_time
-    return {k: v for k, v in activated.items() if k}, created
+    orders = context.history.final_state("salesforce").get("records", {}).get("Order", {})
+    unbooked = {k for k, order in orders.items() if order.get("Status") == CANCELLED and k not in created}
+    return {k: v for k, v in activated.items() if k and k not in unbooked}, created
 
 
 @register

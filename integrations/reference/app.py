@@ -26,6 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from integrations.reference.availability import Availability
+from integrations.reference.cancellation import Cancellation
 from integrations.reference.change_events import (
     CASE_CHANNEL,
     CaseChangeEvent,
@@ -87,6 +88,7 @@ def build_app(
     order_capture: type[OrderCapture] = OrderCapture,
     fulfilment: type[Fulfilment] = Fulfilment,
     returns: type[Returns] = Returns,
+    cancellation: type[Cancellation] = Cancellation,
     availability: type[Availability] = Availability,
     transport: httpx.AsyncBaseTransport | None = None,
     read_carrier_event: Callable[[bytes], tuple[TrackerEvent, dict[str, Any]]] = parse_carrier_event,
@@ -94,7 +96,8 @@ def build_app(
     """The integration, configured.
 
     ``deduplicate_events=False`` stores every delivery of an event as a new one; ``order_capture``
-    replaces W1, ``fulfilment`` W3 to W5, ``returns`` W6, ``availability`` W2. ``transport`` carries the calls to
+    replaces W1, ``fulfilment`` W3 to W5, ``returns`` W6, ``availability`` W2, ``cancellation`` what
+    answers a customer's request to cancel. ``transport`` carries the calls to
     Salesforce and the ERP (tests route them to in-process fakes); by default they go over the network.
     ``read_carrier_event`` reads a signed carrier event's body.
     """
@@ -129,13 +132,15 @@ def build_app(
                         client_id=settings.erp_next_client_id,
                         client_secret=settings.erp_next_client_secret,
                     )
-                capture = order_capture(salesforce, erp, Ledger(database), successors.get(ERP_NEXT))
                 wms = None
                 if settings.wms_url and settings.wms_token and settings.wms_channel_id:
                     wms = Wms(
                         wms_http, url=settings.wms_url, token=settings.wms_token, channel_id=settings.wms_channel_id
                     )
-                shipping = fulfilment(salesforce, erp, wms, FulfilmentLedger(database), OneAtATime(), successors)
+                releases, released = OneAtATime(), FulfilmentLedger(database)
+                shipping = fulfilment(salesforce, erp, wms, released, releases, successors)
+                stopping = cancellation(salesforce, shipping.erps, wms, released, releases)
+                capture = order_capture(salesforce, erp, Ledger(database), successors.get(ERP_NEXT), stopping)
                 refunds = returns(salesforce, erp, wms, OneAtATime(), successors.get(ERP_NEXT))
 
                 async def apply(delivery: Delivery) -> None:

@@ -143,6 +143,20 @@ class Erp:
         except (TypeError, KeyError) as error:
             raise PermanentFailure(f"GET {path}: a sales order without id, tranId or status: {error!r}") from error
 
+    async def cancel_sales_order(self, ref: str, *, correlation_id: str) -> None:
+        """Cancels a sales order nothing was fulfilled from (``orderStatus`` C): its commitments are
+        released. Repeating it on a cancelled order changes nothing; the ERP refuses (permanently) to
+        cancel an order that has begun shipping."""
+        response = await self._session.request(
+            "PATCH",
+            self._sales_order_path(ref),
+            correlation_id=correlation_id,
+            json={"orderStatus": {"id": "C"}},
+            expected=(400,),
+        )
+        if response.status_code == 400:
+            raise PermanentFailure(describe(response, netsuite_error_codes(response)))
+
     async def holds_sales_order(self, ref: str, *, correlation_id: str) -> bool:
         """Whether this account has the sales order: across a cutover, which one an order lives in."""
         response = await self._session.request(

@@ -4,7 +4,8 @@ Each is brought about exactly once by a key the other system enforces, so a rede
 retried delivery or a lost answer lands on what an earlier attempt made:
 
 - W3: the WMS order's ``reference_id`` is the ERP sales order's internal id (ShipBob refuses a
-  second one with 422, which means "created already": the order is looked up by reference);
+  second one with 422, which means "created already": the order is looked up by reference); an order
+  whose customer asked to cancel is held back until the cancellation settles;
 - W4: each WMS shipment becomes one item fulfilment (``externalId`` ``shp-<shipment id>``) and one
   invoice (``inv-<shipment id>``), looked up by external id before they are made and again after
   an attempt fails (its answer may be lost while the record landed);
@@ -27,6 +28,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from integrations.reference.cancellation import CANCELLATION_REQUESTED
 from integrations.reference.erp import Erp, ErpOrderDetail, TransformedLine
 from integrations.reference.fulfilment_events import ErpEvent, TrackerEvent
 from integrations.reference.ledger import FulfilmentLedger, Release
@@ -214,6 +216,10 @@ class Fulfilment:
         if order.status in ("Cancelled", "Closed", "Pending Approval"):
             raise PermanentFailure(f"ERP {order.tran_id} is {order.status}: not released to the warehouse")
         sf_order = await self.salesforce.read_order(salesforce_order_id)
+        if sf_order.status == CANCELLATION_REQUESTED:
+            # Released now, the pickers would likely win the race; the cancellation cancels the ERP order
+            # (nothing is in the warehouse yet), and this retry then finds it Cancelled.
+            raise TransientFailure(f"Salesforce order {salesforce_order_id} awaits its cancellation: not released")
         account = await self.salesforce.read_account(sf_order.account_id, correlation_id=salesforce_order_id)
         products = []
         for line in order.lines:

@@ -1,5 +1,6 @@
 """W1, order capture: an activated Salesforce order becomes one ERP sales order, whose number and
-status are written back to Salesforce (``contracts/workflows.md``).
+status are written back to Salesforce (``contracts/workflows.md``); an order whose customer asked to
+cancel is handed to the cancellation instead, under the same per-order lock.
 
 "Exactly once" rests on the ERP upsert keyed by the Salesforce order id: however many times an
 event is delivered, and even when the ERP commits an order but the answer is lost, every attempt
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from integrations.reference.cancellation import CANCELLATION_REQUESTED, Cancellation
 from integrations.reference.change_events import OrderChangeEvent
 from integrations.reference.erp import AccountRetired, Erp, ErpSalesOrder, external_id_ref
 from integrations.reference.ledger import Ledger
@@ -41,12 +43,21 @@ def sales_order_for(order: SalesforceOrder, lines: list[OrderLine]) -> dict[str,
 
 
 class OrderCapture:
-    def __init__(self, salesforce: Salesforce, erp: Erp, ledger: Ledger, successor: Erp | None = None) -> None:
-        """``successor``: the ERP account that takes new orders once ``erp`` is retired by a cutover."""
+    def __init__(
+        self,
+        salesforce: Salesforce,
+        erp: Erp,
+        ledger: Ledger,
+        successor: Erp | None = None,
+        cancellation: Cancellation | None = None,
+    ) -> None:
+        """``successor``: the ERP account that takes new orders once ``erp`` is retired by a cutover;
+        ``cancellation``: what answers a customer's request to cancel (none: such requests wait)."""
         self.salesforce = salesforce
         self.erp = erp
         self.successor = successor
         self.ledger = ledger
+        self.cancellation = cancellation
         self._per_order = OneAtATime()
 
     async def handle(self, event: OrderChangeEvent) -> None:
@@ -57,8 +68,14 @@ class OrderCapture:
                 await self.capture(order_id)
 
     async def capture(self, order_id: str) -> None:
-        """Brings one order through W1, from wherever an earlier attempt left it."""
+        """Brings one order through W1, from wherever an earlier attempt left it.
+
+        The order's status, read now, decides: activation and cancellation events arrive in any order
+        and any number of times, and an order whose customer asked to cancel is never booked."""
         order = await self.salesforce.read_order(order_id)
+        if order.status == CANCELLATION_REQUESTED and self.cancellation is not None:
+            await self.cancellation.settle(order)
+            return
         if order.status != "Activated":
             log.info("order %s is %s, not Activated: nothing to capture", order.id, order.status)
             return

@@ -71,6 +71,26 @@ class Wms:
             raise PermanentFailure(describe(response, []))
         return self._object(response, "POST /return")
 
+    async def cancel_order(self, order_id: int, *, correlation_id: str) -> str | None:
+        """Cancels the order's shipments: ``None`` when it is cancelled (now or before), else the
+        warehouse's reason for refusing. ShipBob refuses with 422 once any shipment is picked, and that
+        stays so: the answer is an outcome, not a failure to retry."""
+        response = await self._session.request(
+            "POST", f"/order/{order_id}/cancel", correlation_id=correlation_id, headers=self._channel, expected=(422,)
+        )
+        if response.status_code != 422:
+            return None
+        try:
+            errors = response.json().get("errors")
+        except (ValueError, AttributeError):
+            errors = None
+        reasons = (
+            [str(m) for messages in errors.values() if isinstance(messages, list) for m in messages]
+            if isinstance(errors, dict)
+            else []
+        )
+        return "; ".join(reasons) or describe(response, [])
+
     async def read_order(self, order_id: int, *, correlation_id: str) -> dict[str, Any]:
         response = await self._session.request(
             "GET", f"/order/{order_id}", correlation_id=correlation_id, headers=self._channel

@@ -1,17 +1,19 @@
 """What happens in the org without the SUT: shoppers check out, and the event bus publishes.
 
 Commerce creates an order as Draft with its products, then activates it once payment clears; the
-change event leaves the bus a moment after the commit. Nothing else touches an order but the SUT.
+change event leaves the bus a moment after the commit. A customer may later ask to cancel an activated
+order; beyond that, nothing touches an order but the SUT.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
+from harness.outbox import Message
 from mocks.base import MockContext
 from mocks.salesforce.events import SYSTEM, ChangeEventStream
 from mocks.salesforce.state import SalesforceState
@@ -32,8 +34,9 @@ class CommerceTiming:
     """Simulated seconds between a commit and its change event leaving the bus."""
 
 
-class Commerce:
-    """The storefront side of the org: places and activates orders as shoppers check out."""
+class OrgSide:
+    """A side of the org that changes records by itself (shoppers, service agents) and announces each
+    change on the event bus a moment after its commit."""
 
     def __init__(
         self,
@@ -47,6 +50,28 @@ class Commerce:
         self.state = state
         self.changes = changes
         self.timing = timing
+
+    def announce(self, message: Message) -> None:
+        self.world.call_later(self.timing.event_bus_latency, lambda: self.context.outbox.publish(message))
+
+
+class Commerce(OrgSide):
+    """The storefront side of the org: places and activates orders as shoppers check out, and takes a
+    customer's request to cancel an activated order.
+
+    ``activation_listeners`` hear of each activation as it commits: the storefront's own later
+    activity (a customer changing their mind) is timed from that moment.
+    """
+
+    def __init__(
+        self,
+        context: MockContext,
+        state: SalesforceState,
+        changes: ChangeEventStream,
+        timing: CommerceTiming = CommerceTiming(),
+    ) -> None:
+        super().__init__(context, state, changes, timing)
+        self.activation_listeners: list[Callable[[str], object]] = []
 
     def checkout(
         self, account_id: str, pricebook_id: str, lines: Sequence[CartLine]
@@ -85,13 +110,33 @@ class Commerce:
                 "LastModifiedDate": activated["LastModifiedDate"],
             },
         )
+        for listener in self.activation_listeners:
+            listener(str(order["Id"]))
         return str(order["Id"])
 
-    def publish(self, order_id: str, change_type: str, changed: dict[str, Any]) -> None:
-        message = self.changes.order_change(
-            order_id, change_type, changed, self.world.clock.datetime_at(self.world.env.now)
+    def request_cancellation(self, order_id: str) -> bool:
+        """The customer asks to cancel: only an Activated order takes the request (a Draft one was never
+        sold, and one already asked about waits for its answer). ``False`` when it was not taken.
+
+        The org only records the request; whether the goods can still be stopped is for the
+        integration to find out downstream and to answer with ``Cancelled`` or back to ``Activated``.
+        """
+        order = self.state.get("Order", order_id)
+        if order["Status"] != "Activated":
+            return False
+        requested = self.state.update("Order", order_id, {"Status": "Cancellation Requested"})
+        self.context.record(SYSTEM, "order.cancellation_requested", order_id, {"number": requested["OrderNumber"]})
+        self.publish(
+            order_id,
+            "UPDATE",
+            {"Status": requested["Status"], "LastModifiedDate": requested["LastModifiedDate"]},
         )
-        self.world.call_later(self.timing.event_bus_latency, lambda: self.context.outbox.publish(message))
+        return True
+
+    def publish(self, order_id: str, change_type: str, changed: dict[str, Any]) -> None:
+        self.announce(
+            self.changes.order_change(order_id, change_type, changed, self.world.clock.datetime_at(self.world.env.now))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,25 +146,12 @@ class ReturnedLine:
     reason: str = "Changed mind"
 
 
-class ServiceDesk:
+class ServiceDesk(OrgSide):
     """The service side of the org: agents open return cases when customers call about an order.
 
     A return is a Case (``Type`` Return, ``Order__c``) with one ReturnOrder whose line items name the
     OrderItems and quantities coming back; the case's change event is what the integration acts on.
     """
-
-    def __init__(
-        self,
-        context: MockContext,
-        state: SalesforceState,
-        changes: ChangeEventStream,
-        timing: CommerceTiming = CommerceTiming(),
-    ) -> None:
-        self.context = context
-        self.world = context.world
-        self.state = state
-        self.changes = changes
-        self.timing = timing
 
     def open_return(self, order_id: str, lines: Sequence[ReturnedLine]) -> str:
         """Opens the case with its return order in one transaction; its value is the case id."""
@@ -163,5 +195,5 @@ class ServiceDesk:
             self.world.clock.datetime_at(self.world.env.now),
             business_keys=(order_id,),
         )
-        self.world.call_later(self.timing.event_bus_latency, lambda: self.context.outbox.publish(message))
+        self.announce(message)
         return str(case["Id"])

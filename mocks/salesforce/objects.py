@@ -63,7 +63,11 @@ class SObject:
         return None
 
 
-ORDER_STATUSES = ("Draft", "Activated")
+ORDER_STATUSES = ("Draft", "Activated", "Cancellation Requested", "Cancelled")
+"""Draft and Activated are Salesforce's own; the org adds a Status value for a customer's pending request to
+cancel and one for the outcome (an org may add Status values; the platform's status codes include Canceled)."""
+ACTIVATED_STATUSES = frozenset({"Activated", "Cancellation Requested", "Cancelled"})
+"""Statuses of an order past activation: its products and prices are locked."""
 CASE_STATUSES = ("New", "Working", "Escalated", "Closed")
 REFUND_STATUSES = ("Not Requested", "Requested", "Pending", "Refunded", "Declined")
 RETURN_ORDER_STATUSES = ("Draft", "Submitted", "Approved", "Closed", "Canceled")
@@ -164,6 +168,7 @@ SOBJECTS: dict[str, SObject] = {
                 Field("ERP_Order_Number__c", "string"),
                 Field("ERP_Status__c", "string"),
                 Field("Fulfillment_Status__c", "picklist", picklist=FULFILLMENT_STATUSES),
+                Field("Cancellation_Refused_Reason__c", "textarea"),
             ),
             child_relationships=(
                 ("OrderItems", "OrderItem", "OrderId"),

@@ -16,7 +16,7 @@ from typing import Any
 from mocks.json_numbers import finite
 from mocks.salesforce.errors import SalesforceError, not_found
 from mocks.salesforce.ids import KEY_PREFIXES, IdMinter, is_valid, to18
-from mocks.salesforce.objects import SOBJECTS, Field, SObject
+from mocks.salesforce.objects import ACTIVATED_STATUSES, SOBJECTS, Field, SObject
 
 Record = dict[str, Any]
 
@@ -308,7 +308,7 @@ class SalesforceState:
                 "You can't create an order with a status other than Draft. Add products, then activate it.",
                 ["Status"],
             )
-        if sobject == "OrderItem" and self.records["Order"][record["OrderId"]]["Status"] == "Activated":
+        if sobject == "OrderItem" and self.records["Order"][record["OrderId"]]["Status"] in ACTIVATED_STATUSES:
             raise SalesforceError(
                 400,
                 "FIELD_INTEGRITY_EXCEPTION",
@@ -322,7 +322,7 @@ class SalesforceState:
         if not is_valid(record_id):
             raise SalesforceError(400, "MALFORMED_ID", f"{described.label} ID: id value of incorrect type: {record_id}")
         record = self.get(described.name, record_id)
-        if described.name == "Order" and record["Status"] == "Activated":
+        if described.name == "Order" and record["Status"] in ACTIVATED_STATUSES:
             raise SalesforceError(
                 400, "FIELD_INTEGRITY_EXCEPTION", "You can't delete an activated order. Deactivate it first.", []
             )
@@ -357,7 +357,7 @@ class SalesforceState:
             )
         if (
             described.name == "OrderItem"
-            and self.records["Order"][record["OrderId"]]["Status"] == "Activated"
+            and self.records["Order"][record["OrderId"]]["Status"] in ACTIVATED_STATUSES
             and PRICE_IMPACTING & clean.keys()
         ):
             # Only price-impacting fields lock on activation; per-line fulfilment fields stay writable.

@@ -294,7 +294,7 @@ def build_app(state: WmsState, fulfilment: Fulfilment, token: str) -> ASGIApp:
         **SHIPBOB.operation(
             "Cancel an order's shipments that have not been picked",
             {200: Answer("The outcome per shipment", CANCELLATION)},
-            [*WRITE, 404],
+            [*WRITE, 404, 422],
             operation_id="cancel_order",
         ),
     )

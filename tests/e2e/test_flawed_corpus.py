@@ -15,10 +15,26 @@ import scenarios
 from harness.checkers import builtin_checkers
 
 FLAWED = Path(__file__).resolve().parents[2] / "integrations" / "flawed"
-REFERENCE_ALSO_PASSES = {"smoke"}
-"""Scenarios outside the library the reference is proven to pass elsewhere (``test_order_capture.py``)."""
+REFERENCE_ALSO_PASSES = {"smoke", "fulfilment"}
+"""Scenarios outside the library the reference is proven to pass elsewhere (``test_order_capture.py``;
+``fulfilment`` in ``test_contract_runs.py``, and with ``CANCELLATION_RACE`` in ``test_cancellation_runs.py``)."""
 CAUGHT_BY_COMMAND = {"receiver_500_on_unknown_field": "rehearse contracts fuzz-sut"}
 """Variants no scenario exposes, caught by a contracts command instead (``tests/contracts/test_fuzz_sut.py``)."""
+
+CANCELLATION_RACE = (
+    "fulfilment",
+    "--speed",
+    "600",
+    "--set",
+    "workload.cancellations={share: 0.5, delay: {uniform: [1m, 20m]}}",
+    "--set",
+    "behaviour.wms.shifts=[[9, 22, 4, 3]]",
+    "--set",
+    "behaviour.wms.dock_minutes=[40, 120]",
+)
+"""Half the customers cancel within twenty minutes; the pickers start at 09:00 (an hour in), so the first
+hour's requests reach orders still queued and later ones orders already being picked, which the
+warehouse refuses; parcels wait at least 40 minutes at the dock, so every request comes before shipping."""
 
 CORPUS = [
     pytest.param(
@@ -55,6 +71,13 @@ CORPUS = [
         "timeliness",
         {"convergence after a fault heals within the SLO", "order acceptance p95 within the SLO"},
         id="erp_breaker_cools_down_too_long",
+    ),
+    pytest.param(
+        "cancel_ignores_warehouse_refusal",
+        CANCELLATION_RACE,
+        "history",
+        {"no shipment for a cancelled order"},
+        id="cancel_ignores_warehouse_refusal",
     ),
 ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,13 @@ class Shop:
 
 @pytest.fixture
 async def shop(tmp_path: Path) -> AsyncIterator[Shop]:
+    async with open_shop(tmp_path) as opened:
+        yield opened
+
+
+@asynccontextmanager
+async def open_shop(tmp_path: Path) -> AsyncIterator[Shop]:
+    """The four mocks in one virtual-time world, and the reference's clients wired to them in process."""
     recorder = Recorder(tmp_path / "history.sqlite")
     async with httpx.AsyncClient() as outbox_client:
         world = World(Clock(None), SEED)

@@ -544,7 +544,12 @@ def test_describe_returns_typed_fields_and_relationships(sf: Api, sf_token: str)
     assert fields["TotalAmount"]["updateable"] is False and fields["TotalAmount"]["createable"] is False
     assert fields["ERP_Order_Number__c"]["updateable"] is True
     assert fields["Status"]["restrictedPicklist"] is True
-    assert [p["value"] for p in fields["Status"]["picklistValues"]] == ["Draft", "Activated"]
+    assert [p["value"] for p in fields["Status"]["picklistValues"]] == [
+        "Draft",
+        "Activated",
+        "Cancellation Requested",
+        "Cancelled",
+    ]
     assert fields["Status"]["nillable"] is False
     assert {"relationshipName": "OrderItems", "childSObject": "OrderItem", "field": "OrderId"} in body[
         "childRelationships"
