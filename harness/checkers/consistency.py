@@ -11,6 +11,7 @@ from harness.checkers import (
     Finding,
     activated_orders,
     erp_orders_by_salesforce_id,
+    erp_records,
     register,
     released_erp_orders,
     shipped_units,
@@ -64,10 +65,9 @@ class Consistency(Checker):
     def _amounts_invoiced(self, context: CheckContext) -> list[Finding]:
         """What the ERP invoiced for each SKU is what it shipped at the price the customer saw in Salesforce."""
         findings = []
-        erp = context.history.final_state("erp")
-        billed: dict[str, dict[str, list[float]]] = {}
-        for invoice in erp.get("invoices", []):
-            per_sku = billed.setdefault(str(invoice.get("salesOrder")), {})
+        billed: dict[tuple[str, str], dict[str, list[float]]] = {}
+        for invoice in erp_records(context, "invoices"):
+            per_sku = billed.setdefault((invoice["account"], str(invoice.get("salesOrder"))), {})
             for line in invoice.get("lines", []):
                 amounts = per_sku.setdefault(line["sku"], [0.0, 0.0])
                 amounts[0] += float(line["quantity"])
@@ -77,10 +77,10 @@ class Consistency(Checker):
         for item in items:
             if not item.get("IsDeleted"):
                 prices.setdefault((item["OrderId"], item["SKU__c"]), set()).add(round(float(item["UnitPrice"]), 2))
-        for order in erp.get("salesOrders", []):
+        for order in erp_records(context, "salesOrders"):
             key = order.get("externalId") or order.get("otherRefNum") or ""
             wrong = {}
-            for sku, (quantity, amount) in sorted(billed.get(order["id"], {}).items()):
+            for sku, (quantity, amount) in sorted(billed.get((order["account"], order["id"]), {}).items()):
                 price = prices.get((key, sku), set())
                 if len(price) != 1:
                     continue  # no single Salesforce price to hold the invoice to

@@ -53,6 +53,7 @@ def make_run(
     status_patches: tuple[str, ...] = (),
     through_collection: bool = False,
     invoice_rate: float | None = None,
+    erp_account: str = "erp",
 ) -> Path:
     run_dir = tmp_path / f"run-{time.monotonic_ns()}"
     run_dir.mkdir()
@@ -88,7 +89,7 @@ def make_run(
     invoiced = [] if invoice_rate is None else [{"sku": "SKU-1", "quantity": 2, "rate": invoice_rate}]
     doc = {"salesOrder": ERP_ID, "lines": [{"sku": "SKU-1", "quantity": fulfilled // max(fulfilments, 1)}]}
     recorder.final_state(
-        "erp",
+        erp_account,
         {
             "salesOrders": [sales_order(fulfilled)],
             "itemFulfillments": [doc] * fulfilments,
@@ -147,9 +148,13 @@ def test_a_split_order_shown_as_shipped_is_caught(tmp_path: Path) -> None:
     assert failures(run) == {("consistency", "an order shows Shipped only when every unit shipped")}
 
 
-def test_an_invoice_at_salesforce_prices_passes_and_one_at_the_line_total_is_caught(tmp_path: Path) -> None:
-    assert failures(make_run(tmp_path, wms=[wms_order()], invoice_rate=10.0)) == set()
-    overbilled = make_run(tmp_path, wms=[wms_order()], invoice_rate=20.0)
+@pytest.mark.parametrize("account", ["erp", "erp-next"])
+def test_an_invoice_at_salesforce_prices_passes_and_one_at_the_line_total_is_caught(
+    tmp_path: Path, account: str
+) -> None:
+    # erp-next: a cutover's successor books and invoices orders too, and is held to the same prices.
+    assert failures(make_run(tmp_path, wms=[wms_order()], invoice_rate=10.0, erp_account=account)) == set()
+    overbilled = make_run(tmp_path, wms=[wms_order()], invoice_rate=20.0, erp_account=account)
     assert failures(overbilled) == {("consistency", "amounts invoiced agree with Salesforce prices, line by line")}
 
 
