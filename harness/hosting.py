@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from harness.tls import RunCertificates
@@ -63,6 +64,18 @@ def _presenting(tls: RunCertificates) -> Callable[[uvicorn.Config, Callable[[], 
         return tls.server_context()
 
     return factory
+
+
+class _ForgetsDepartedClients:
+    """A client that hung up before its request was read (a SUT stopped mid-call at the end of a
+    run) has nobody left to answer; without this uvicorn logs the ``ClientDisconnect`` as a crash."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with contextlib.suppress(ClientDisconnect):
+            await self.app(scope, receive, send)
 
 
 class MockServer:
@@ -131,7 +144,7 @@ class MockServer:
             assert listener.socket is not None
             tls = listener.tls
             config = uvicorn.Config(
-                self.app,
+                _ForgetsDepartedClients(self.app),
                 log_level=logging.WARNING,
                 access_log=False,
                 lifespan="off",
