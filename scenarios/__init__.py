@@ -254,7 +254,8 @@ def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply_override(data: dict[str, Any], assignment: str) -> None:
-    """``--set workload.orders.count=500``: the value is read as YAML (numbers, lists, strings)."""
+    """``--set workload.orders.count=500``: the value is read as YAML (numbers, lists, strings);
+    ``null`` removes the field, as it does in a file that extends another."""
     key, sep, text = assignment.partition("=")
     if not sep or not key.strip():
         raise ScenarioError(f"--set {assignment!r}: expected KEY=VALUE, e.g. workload.orders.count=500")
@@ -274,6 +275,8 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
     last = parts[-1]
     if isinstance(node, list) and last.isdigit() and int(last) < len(node):
         node[int(last)] = value
+    elif isinstance(node, dict) and value is None:
+        node.pop(last, None)
     elif isinstance(node, dict):
         node[last] = value
     else:

@@ -83,6 +83,12 @@ def test_extends_loops_are_reported(tmp_path: Path) -> None:
         load(str(tmp_path / "a.yaml"))
 
 
+def test_set_null_removes_a_field_as_in_a_file() -> None:
+    assert load("baseline").cancellations is not None
+    assert load("baseline", ["workload.cancellations=null"]).cancellations is None
+    assert load("erp-outage", ["expect.convergence_after_heal=null"]).expect.get("convergence_after_heal") is None
+
+
 def test_bad_set_syntax_is_explained() -> None:
     with pytest.raises(ScenarioError, match="KEY=VALUE"):
         load("smoke", ["speed"])
