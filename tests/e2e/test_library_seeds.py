@@ -27,6 +27,8 @@ def _first_findings(verdict: dict[str, Any]) -> str:
         for group in verdict["findings"]
         if group["severity"] != "warning"
     ]
+    if verdict.get("error"):
+        lines.insert(0, f"  error: {verdict['error']}")
     return "\n".join(lines[:5])
 
 
