@@ -59,12 +59,14 @@ class FaultGate:
         self, action: Answer | Hang | Reset | CommitThenFail, scope: Scope, receive: Receive, send: Send
     ) -> None:
         if isinstance(action, Answer):
+            await _read_request(receive)
             await _answer(send, action)
         elif isinstance(action, Hang):
             if await _hang(receive, action.seconds):
                 body = vendor_error(self.system, 503, None, "The server did not answer in time.")
                 await _answer(send, Answer(503, body, ((b"content-type", b"application/json"),)))
         elif isinstance(action, Reset):
+            await _read_request(receive)
             await _reset(send)
         else:
             await self.app(scope, receive, _swallow)
@@ -77,6 +79,18 @@ class FaultGate:
 
 async def _swallow(message: Message) -> None:
     """The mock's own answer to a committed write, lost on the way back."""
+
+
+async def _read_request(receive: Receive) -> None:
+    """Take the whole request in before refusing it: the capture around the gate records a body as it
+    is read, and a request refused unread was recorded empty (the contract checker then found the
+    SUT's token requests during an ERP outage without their ``grant_type``)."""
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        more = bool(message.get("more_body", False))
 
 
 async def _answer(send: Send, answer: Answer) -> None:

@@ -183,6 +183,13 @@ class Fulfilment:
             raise PermanentFailure(f"ERP account {account!r} is not configured (REHEARSE_ERP_NEXT_* for erp-next)")
         return erp
 
+    def handed_over(self, account: str) -> bool:
+        """Whether ``account`` is the legacy one of a cutover: from the cutover on it holds only the stock
+        its open orders committed (the rest moved to the successor), so a split shipment from another
+        warehouse cannot leave from there in its books; it leaves from the order's own commitment,
+        as the cutover promises (``contracts/sut-environment.md``)."""
+        return account == LEGACY_ERP and len(self.erps) > 1
+
     def erp_holding(self, account: str) -> Erp:
         """The account a shipment of an order booked in ``account`` is recorded in: that same one.
         A seam for the flawed variants."""
@@ -321,12 +328,22 @@ class Fulfilment:
         """One item fulfilment and one invoice for the shipment, each made only if not made before."""
         erp = self.erp_holding(account)
 
-        async def fulfilment_lines() -> list[TransformedLine]:
+        async def fulfilment_lines(location: str | None = shipment.location) -> list[TransformedLine]:
             order = await erp.read_sales_order_detail(erp_internal_id, correlation_id=erp_internal_id)
-            return erp_lines_for(order, shipment.lines, shipment.location)
+            return erp_lines_for(order, shipment.lines, location)
 
         fulfilment_id = fulfilment_external_id(shipment.id)
-        fulfilled = await self.transform_once(erp, erp_internal_id, "itemFulfillment", fulfilment_id, fulfilment_lines)
+        try:
+            fulfilled = await self.transform_once(
+                erp, erp_internal_id, "itemFulfillment", fulfilment_id, fulfilment_lines
+            )
+        except PermanentFailure as failure:
+            if not self.handed_over(account) or shipment.location is None:
+                raise
+            log.warning("legacy ERP order %s ships from its own commitment: %s", erp_internal_id, failure)
+            fulfilled = await self.transform_once(
+                erp, erp_internal_id, "itemFulfillment", fulfilment_id, lambda: fulfilment_lines(None)
+            )
 
         async def invoice_lines() -> list[TransformedLine]:
             return list(fulfilled)

@@ -79,10 +79,10 @@ def mock_app(writes: list[str]) -> Starlette:
     return Starlette(routes=[Route("/{path:path}", write, methods=["GET", "POST", "PATCH"])])
 
 
-def call(app: Any, method: str = "POST", path: str = "/x") -> httpx.Response:
+def call(app: Any, method: str = "POST", path: str = "/x", content: bytes | None = None) -> httpx.Response:
     async def go() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
-            return await client.request(method, path)
+            return await client.request(method, path, content=content)
 
     return asyncio.run(go())
 
@@ -105,6 +105,27 @@ def test_an_outage_answers_503_in_the_vendors_shape_with_retry_after(world: Worl
     assert response.json()[0]["errorCode"] == "SERVER_UNAVAILABLE"
     assert int(response.headers["retry-after"]) >= 1
     assert writes == []
+
+
+def test_a_refused_request_is_read_whole_so_its_body_is_recorded(world: World) -> None:
+    """The capture around the gate keeps a body as it is read: unread, a token request refused during
+    an ERP outage was recorded empty and broke the contract (erp-outage seeds 3 and 4, small scale)."""
+    read = bytearray()
+    gate = FaultGate(
+        mock_app([]), system="erp", world=world, faults=[Outage(spec("outage", "erp", 0, 600), world, random.Random(1))]
+    )
+
+    async def capture(scope: Any, receive: Any, send: Any) -> None:
+        async def keep() -> Any:
+            message = await receive()
+            read.extend(message.get("body", b""))
+            return message
+
+        await gate(scope, keep, send)
+
+    response = call(capture, content=b"grant_type=client_credentials")
+    assert response.status_code == 503
+    assert bytes(read) == b"grant_type=client_credentials"
 
 
 def test_outside_its_window_a_fault_does_nothing(world: World) -> None:

@@ -18,7 +18,9 @@ from harness.recorder import Recorder
 from harness.world import World
 from integrations.reference.availability import Availability
 from integrations.reference.erp import AccountRetired, Erp
-from integrations.reference.ledger import Ledger
+from integrations.reference.fulfilment import Fulfilment, WmsShipment
+from integrations.reference.ledger import FulfilmentLedger, Ledger
+from integrations.reference.locks import OneAtATime
 from integrations.reference.order_capture import OrderCapture
 from integrations.reference.salesforce import Salesforce
 from mocks.base import MockContext
@@ -34,7 +36,7 @@ def accounts(tmp_path) -> tuple[ErpMock, ErpMock, str]:  # type: ignore[no-untyp
     world = World(Clock(None), 3)
     never_sends = httpx.AsyncClient()  # the outbox has no receiver here
     context = MockContext(world, Outbox(world, recorder, never_sends), recorder)
-    population = generate(3, customers=2, products=2)
+    population = generate(3, customers=2, products=2, locations=("WH-EAST", "WH-WEST"))
     salesforce = SalesforceMock(context)
     salesforce.seed(population)
     legacy = ErpMock(context)
@@ -131,3 +133,35 @@ async def test_a_successor_that_took_an_order_but_holds_no_stock_is_the_one_sell
         successor.state.upsert_sales_order("SF-AFTER", body(customer))
         assert await w2.selling() is w2.successor
         assert await w2.available() == available(successor)
+
+
+async def test_a_legacy_order_split_to_another_warehouse_after_the_cutover_is_still_fulfilled(accounts) -> None:  # type: ignore[no-untyped-def]
+    """The cutover moved the legacy account's free stock away: a parcel of a legacy order that left
+    from a warehouse where the order committed nothing cannot leave from there in the legacy books,
+    so it leaves from the order's own commitment (seed 1 of erp-cutover at small scale found it)."""
+    legacy, successor, customer = accounts
+    routes = httpx.AsyncClient(mounts={"http://erp.test": httpx.ASGITransport(app=legacy.asgi_app())})
+    async with routes:
+        erp = client(legacy, routes)
+        capture = OrderCapture(
+            Salesforce(routes, login_url="http://sf.test", client_id="-", client_secret="-"),
+            erp,
+            Ledger(sqlite3.connect(":memory:")),
+        )
+        await capture.book("SF-BEFORE", body(customer))
+        (order,) = legacy.state.sales_orders.values()
+        committed_at = legacy.state.locations[legacy.state._line_location(order, order.lines[0])].name
+        elsewhere = next(name for name in ("WH-EAST", "WH-WEST") if name != committed_at)
+        legacy.hand_over_to(successor)
+        fulfilment = Fulfilment(
+            capture.salesforce,
+            erp,
+            None,
+            FulfilmentLedger(sqlite3.connect(":memory:")),
+            OneAtATime(),
+            {"erp-next": client(successor, routes)},
+        )
+        parcel = WmsShipment(7, "Completed", {"SKU-00001": 1.0}, None, location=elsewhere)
+        await fulfilment.record_in_erp(order.id, parcel)
+
+    assert [line.fulfilled for line in order.lines] == [1.0]
