@@ -692,7 +692,7 @@ class ErpState:
             path = raw["_path"]
             if raw.get("itemReceive", True) is False:
                 continue
-            quantity = _line_quantity(raw.get("quantity", default(line)), path)
+            quantity = _positive(raw.get("quantity", default(line)), "quantity", path)
             left = remaining(line)
             if quantity > left + _EPS:
                 raise NetSuiteError(
@@ -1125,14 +1125,7 @@ class ErpState:
                     400, "USER_ERROR", f"Credit memo {memo.tran_id} belongs to another customer.", f"{path}.doc"
                 )
             left = money(memo.total - memo.applied - sum(a for m, a in applications if m is memo))
-            amount = raw.get("amount", left)
-            if isinstance(amount, bool) or not finite(amount) or amount <= 0:
-                raise NetSuiteError(
-                    400,
-                    "INVALID_FLD_VALUE",
-                    f"Invalid amount {amount!r}: enter a number greater than 0.",
-                    f"{path}.amount",
-                )
+            amount = _positive(raw.get("amount", left), "amount", path)
             if money(amount) > left + _EPS:
                 raise NetSuiteError(
                     400,
@@ -1213,7 +1206,7 @@ class ErpState:
                         f"{path}.{name}",
                     )
             item = self._reference(self.items, raw.get("item"), f"{path}.item")
-            quantity = _line_quantity(raw.get("quantity"), path)
+            quantity = _positive(raw.get("quantity"), "quantity", path)
             rate = raw.get("rate", item.fields.get("basePrice"))
             if isinstance(rate, bool) or not finite(rate) or rate < 0:
                 raise NetSuiteError(
@@ -1368,16 +1361,13 @@ def check_upsert_external_id(body: dict[str, Any], external_id: str) -> None:
         )
 
 
-def _line_quantity(quantity: Any, path: str) -> int | float:
-    """An item line's quantity: a number greater than 0, or the line at ``path`` is refused."""
-    if isinstance(quantity, bool) or not finite(quantity) or quantity <= 0:
+def _positive(value: Any, name: str, path: str) -> int | float:
+    """A line's ``name`` field (quantity, amount): a number greater than 0, or the line at ``path`` is refused."""
+    if isinstance(value, bool) or not finite(value) or value <= 0:
         raise NetSuiteError(
-            400,
-            "INVALID_FLD_VALUE",
-            f"Invalid quantity {quantity!r}: enter a number greater than 0.",
-            f"{path}.quantity",
+            400, "INVALID_FLD_VALUE", f"Invalid {name} {value!r}: enter a number greater than 0.", f"{path}.{name}"
         )
-    return quantity
+    return value
 
 
 def _check_fields(body: dict[str, Any], allowed: frozenset[str], record_type: str) -> None:
