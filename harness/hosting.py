@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from harness.tls import RunCertificates
@@ -66,16 +66,38 @@ def _presenting(tls: RunCertificates) -> Callable[[uvicorn.Config, Callable[[], 
     return factory
 
 
-class _ForgetsDepartedClients:
-    """A client that hung up before its request was read (a SUT stopped mid-call at the end of a
-    run) has nobody left to answer; without this uvicorn logs the ``ClientDisconnect`` as a crash."""
+class _EndsQuietly:
+    """What is left of a request when the run ends is nobody's error: a client that hung up before
+    its request was read (a SUT stopped mid-call), or a request still waiting in a mock (a queue
+    behind an ERP concurrency limit) when the server stops. Without this uvicorn logs either as a
+    crash with a traceback."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, stopping: Callable[[], bool]) -> None:
         self.app = app
+        self.stopping = stopping
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        with contextlib.suppress(ClientDisconnect):
-            await self.app(scope, receive, send)
+        answered = False
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal answered
+            answered = answered or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        except ClientDisconnect:
+            pass
+        except asyncio.CancelledError:
+            if not self.stopping():
+                raise
+            if not answered:
+                await send({"type": "http.response.start", "status": 503, "headers": _CUT_OFF_HEADERS})
+            await send({"type": "http.response.body", "body": _CUT_OFF if not answered else b""})
+
+
+_CUT_OFF = b"the rehearsal ended before this request was answered"
+_CUT_OFF_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
 
 
 class MockServer:
@@ -92,6 +114,7 @@ class MockServer:
     ) -> None:
         self.system = system
         self.app = app
+        self._stopping = False
         self._plain = _Listener(port, None)
         self._main = self._plain
         self._listeners = [self._plain]
@@ -144,7 +167,7 @@ class MockServer:
             assert listener.socket is not None
             tls = listener.tls
             config = uvicorn.Config(
-                _ForgetsDepartedClients(self.app),
+                _EndsQuietly(self.app, lambda: self._stopping),
                 log_level=logging.WARNING,
                 access_log=False,
                 lifespan="off",
@@ -167,6 +190,9 @@ class MockServer:
                 await asyncio.sleep(0.01)
 
     async def stop(self, timeout: float = 5.0) -> None:
+        """Lets answers in flight finish for ``timeout`` s, then cuts off what is still waiting, so
+        every request ends (and is recorded) while the run's recorder is still open."""
+        self._stopping = True
         for listener in self._listeners:
             if listener.server is not None:
                 listener.server.should_exit = True
@@ -176,10 +202,14 @@ class MockServer:
             try:
                 await asyncio.wait_for(asyncio.shield(listener.task), timeout)
             except TimeoutError:
+                await _cut_off(listener.server, timeout)
                 listener.server.force_exit = True
-                listener.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await listener.task
+                try:
+                    await asyncio.wait_for(asyncio.shield(listener.task), timeout)
+                except TimeoutError:
+                    listener.task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await listener.task
         self.release()
 
     def release(self) -> None:
@@ -187,6 +217,15 @@ class MockServer:
             if listener.socket is not None:
                 listener.socket.close()
                 listener.socket = None
+
+
+async def _cut_off(server: uvicorn.Server, timeout: float) -> None:
+    """Cancels the requests the server is still answering and waits (bounded) for them to end."""
+    requests = list(server.server_state.tasks)
+    for request in requests:
+        request.cancel()
+    if requests:
+        await asyncio.wait(requests, timeout=timeout)
 
 
 def bind_all(servers: list[MockServer]) -> None:

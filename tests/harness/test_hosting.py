@@ -1,16 +1,19 @@
-"""Serving mocks: a client that hangs up mid-request is not a crash."""
+"""Serving mocks: a client that hangs up mid-request, or a request still waiting when the run ends,
+is not a crash."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
-from harness.hosting import _ForgetsDepartedClients
+from harness.hosting import MockServer, _EndsQuietly
 
 
 def reads_its_body() -> FastAPI:
@@ -58,4 +61,35 @@ def hang_up(app: Any) -> list[dict[str, Any]]:
 def test_a_client_gone_before_its_body_is_forgotten_not_reported_as_a_crash() -> None:
     with pytest.raises(ClientDisconnect):
         hang_up(reads_its_body())  # what uvicorn would log as "Exception in ASGI application"
-    hang_up(_ForgetsDepartedClients(reads_its_body()))
+    hang_up(_EndsQuietly(reads_its_body(), lambda: False))
+
+
+def test_a_request_still_waiting_when_the_server_stops_ends_before_stop_returns(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the ERP mock's queue behind its concurrency limit can: the request's own cleanup (where
+    the run records it) must happen while the run is still open, and quietly."""
+    ended: list[str] = []
+    waiting = asyncio.Event()
+
+    async def waits_forever(scope: Any, receive: Any, send: Any) -> None:
+        try:
+            waiting.set()
+            await asyncio.Event().wait()
+        finally:
+            ended.append(scope["path"])
+
+    async def rehearse() -> None:
+        server = MockServer("erp", waits_forever)
+        await server.start()
+        async with httpx.AsyncClient(timeout=10) as client:
+            call = asyncio.create_task(client.get(f"{server.base_url}/queued"))
+            await asyncio.wait_for(waiting.wait(), 10)
+            await server.stop(timeout=0.2)
+            assert ended == ["/queued"]
+            assert (await asyncio.wait_for(call, 10)).status_code == 503
+
+    with caplog.at_level(logging.ERROR):
+        asyncio.run(rehearse())
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert "ERROR" not in capsys.readouterr().err
