@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from test_library import REFERENCE_PASSES
 
 from harness import small_scale
-from tests.e2e.test_library import REFERENCE_PASSES
 
 SEEDS = (1, 2, 3, 4, 5)
 
