@@ -21,6 +21,7 @@ from integrations.reference.change_events import OrderChangeEvent
 from integrations.reference.erp import AccountRetired, Erp, ErpSalesOrder, external_id_ref
 from integrations.reference.ledger import Ledger
 from integrations.reference.locks import OneAtATime
+from integrations.reference.retrying import PermanentFailure
 from integrations.reference.salesforce import OrderLine, Salesforce, SalesforceOrder
 
 log = logging.getLogger(__name__)
@@ -107,10 +108,26 @@ class OrderCapture:
         if known is not None:
             return known
         lines = await self.salesforce.read_order_items(order.id)
-        erp = await self.book(order.id, self.sales_order(order, lines))
+        try:
+            erp = await self.book(order.id, self.sales_order(order, lines))
+        except PermanentFailure as refusal:
+            erp = await self.booked_earlier(order.id, refusal)
         sales_order = await erp.read_sales_order(external_id_ref(order.id), correlation_id=order.id)
         self.ledger.record(order.id, sales_order)
         return sales_order
+
+    async def booked_earlier(self, order_id: str, refusal: PermanentFailure) -> Erp:
+        """The account an earlier attempt booked the order in, once the upsert is refused for good.
+
+        An attempt whose read-back was refused (the ERP's concurrency limit) booked the order; by the
+        retry, W3 may have fulfilled it, and NetSuite refuses an upsert that would change the lines of
+        an order whose fulfilment has begun. The order is there, so W1 goes on to write its number back;
+        where no account holds it, the refusal stands."""
+        ref = external_id_ref(order_id)
+        for erp in (self.erp, self.successor):
+            if erp is not None and await erp.holds_sales_order(ref, correlation_id=order_id):
+                return erp
+        raise refusal
 
     async def book(self, order_id: str, sales_order: dict[str, Any]) -> Erp:
         """Upserts the sales order in the account that takes it, and returns that account."""

@@ -31,6 +31,10 @@ SALES_ORDERS = "/record/v1/salesOrder"
 SALESFORCE_ORDER = "/sobjects/Order/"
 
 
+def netsuite_refusal(code: str) -> dict[str, object]:
+    return {"title": "Bad Request", "status": 400, "o:errorDetails": [{"detail": "refused", "o:errorCode": code}]}
+
+
 def written_back(systems: FakeSystems, order_id: str = ORDER_ID) -> bool:
     return systems.orders[order_id]["ERP_Order_Number__c"] is not None
 
@@ -119,6 +123,24 @@ async def test_a_missing_write_back_is_completed_from_the_ledger(
     assert systems.orders[ORDER_ID]["ERP_Order_Number__c"] == systems.sales_orders_for(ORDER_ID)[0]["tranId"]
 
 
+async def test_an_order_booked_by_a_failed_attempt_is_written_back_when_the_erp_refuses_to_change_it(
+    settings: Settings, systems: FakeSystems, transport: FaultyTransport
+) -> None:
+    """rate-limit-storm under load: the read-back after the upsert was refused, so the attempt failed
+    with the order booked; by the retry W3 had billed it, and NetSuite refuses to change its lines."""
+    transport.faults.append(Fault("GET", SALES_ORDERS, status=400, body=netsuite_refusal("USER_ERROR")))
+    async with serving(build_app(settings, transport=transport)) as sut:
+        await sut.post("/webhooks/salesforce", json=order_event(replay_id=17))
+        await wait_until(lambda: all_settled(settings, 1), "the first attempt fails after booking")
+        assert len(systems.sales_orders_for(ORDER_ID)) == 1 and not written_back(systems)
+        transport.faults.append(Fault("PUT", SALES_ORDERS, status=400, body=netsuite_refusal("USER_ERROR")))
+        await sut.post("/webhooks/salesforce", json=order_event(replay_id=18))
+        await wait_until(lambda: written_back(systems), "the order is written back")
+
+    assert transport.sent_count("PUT", SALES_ORDERS) == 2
+    assert systems.orders[ORDER_ID]["ERP_Order_Number__c"] == systems.sales_orders_for(ORDER_ID)[0]["tranId"]
+
+
 async def test_orders_that_are_not_activated_are_left_alone(
     settings: Settings, systems: FakeSystems, transport: FaultyTransport
 ) -> None:
@@ -144,12 +166,7 @@ async def test_orders_that_are_not_activated_are_left_alone(
 async def test_a_refusal_by_the_erp_fails_the_delivery_for_good(
     settings: Settings, systems: FakeSystems, transport: FaultyTransport
 ) -> None:
-    refusal = {
-        "title": "Bad Request",
-        "status": 400,
-        "o:errorDetails": [{"detail": "no such item", "o:errorCode": "INVALID_CONTENT"}],
-    }
-    transport.faults.append(Fault("PUT", SALES_ORDERS, status=400, body=refusal, times=5))
+    transport.faults.append(Fault("PUT", SALES_ORDERS, status=400, body=netsuite_refusal("INVALID_CONTENT"), times=5))
     async with serving(build_app(settings, transport=transport)) as sut:
         await sut.post("/webhooks/salesforce", json=order_event())
         await wait_until(lambda: all_settled(settings, 1), "the delivery is given up")
